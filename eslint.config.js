@@ -21,7 +21,7 @@ const all = [...rank.keys()];
 
 const verifierPatterns = [
   {
-    group: ['**/tpm/transport/**', '**/tpm/transport*', '**/measure/tree*', '**/measure/collect*'],
+    group: ['**/tpm/transport/**', '**/tpm/transport*', '**/measure/tree*', '**/measure/collect*', '**/measure/cli*'],
     message: 'verifier code may not import TPM transports or measurement I/O',
   },
 ];
