@@ -16,11 +16,9 @@ import type { x509 } from '../common/x509.ts';
 
 type X509Certificate = x509.X509Certificate;
 
-interface Command {
-  summary: string;
-  usage: string;
-  run(argv: string[]): Promise<number>;
-}
+import { readdirSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import type { Command } from './command.ts';
 
 const controlOption = { control: { type: 'string', default: process.env.ATTESTD_CONTROL ?? defaultControlPath } } as const;
 
@@ -211,22 +209,38 @@ async function importCa(cert: X509Certificate, key: KeyObject): Promise<Issued> 
   };
 }
 
-function help(): void {
+/** Further commands live one per file in src/cli/commands/, each exporting `command: Command`. */
+const commandDir = new URL('./commands/', import.meta.url);
+
+async function loadCommand(name: string): Promise<Command | undefined> {
+  if (commands[name]) return commands[name];
+  if (!/^[a-z][a-z0-9-]*$/.test(name)) return undefined;
+  const file = readdirSync(commandDir).find((f) => f === `${name}.ts`);
+  if (!file) return undefined;
+  const mod = (await import(pathToFileURL(new URL(file, commandDir).pathname).href)) as { command: Command };
+  return mod.command;
+}
+
+async function help(): Promise<void> {
   console.log('usage: attestd <command> [options]\n');
-  for (const [name, c] of Object.entries(commands)) console.log(`  ${name.padEnd(12)} ${c.summary}`);
+  const names = [...Object.keys(commands), ...readdirSync(commandDir).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3))];
+  for (const name of [...new Set(names)].sort()) {
+    const c = await loadCommand(name);
+    if (c) console.log(`  ${name.padEnd(14)} ${c.summary}`);
+  }
   console.log('\nattestd <command> --help for its options');
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
-    help();
+    await help();
     return name ? 0 : 2;
   }
-  const cmd = commands[name];
+  const cmd = await loadCommand(name);
   if (!cmd) {
     console.error(`attestd: unknown command '${name}'`);
-    help();
+    await help();
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
