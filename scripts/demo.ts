@@ -26,6 +26,7 @@ import { controlRequest } from '../src/daemon/control.ts';
 import type { SaInfo } from '../src/ike/engine.ts';
 import { startSwtpm, type Swtpm } from '../test/support/swtpm.ts';
 import { createTestbed, type Testbed } from '../test/support/netns.ts';
+import { decodeIke, dissect, startCapture, type IkePacket } from '../test/support/capture.ts';
 import { hasCommand, isRoot } from '../test/support/env.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -180,6 +181,7 @@ async function main(): Promise<number> {
   const devices: Device[] = (['A', 'B', 'C'] as const).map((name) => ({ name, tree: join(work, `device-${name}`, 'firmware'), ima: [] }));
   const verdicts: Verdict[] = [];
   const sas: SaInfo[][] = [];
+  let sequence: IkePacket[] = [];
   let testbed: Testbed | undefined;
   try {
     step('Golden image and reference values');
@@ -257,11 +259,17 @@ async function main(): Promise<number> {
         const cert = await issueCert({ ca, subject: `C=CH, O=Attestd demo, CN=${d.name}.demo`, san: [`${d.name}.demo`], keyType: 'ecdsa-p256' });
         await writeSwanctlDir(dir, { ca, host: cert, name: d.name });
         writeFileSync(join(dir, 'swanctl.conf'), swanctlConf(h.addr, peer.addr, h.inner, peer.inner, d.name, peerName));
-        testbed.spawn(h, join(root, 'bin', 'attestd'), ['daemon', '--config', join(dir, 'swanctl.conf'), '--control', join(dir, 'control.sock'), '--log-level', 'info'], {});
+        testbed.spawn(h, join(root, 'bin', 'attestd'), ['daemon', '--config', join(dir, 'swanctl.conf'), '--control', join(dir, 'control.sock'), '--log-level', 'info', '--data-plane', 'none'], {});
       }
       const sock = (d: Device) => join(work, `device-${d.name}`, 'swanctl', 'control.sock');
       for (let i = 0; i < 50 && !devices.every((d) => existsSock(sock(d))); i++) await new Promise((r) => setTimeout(r, 100));
+      const capture = await startCapture(hosts[0]!.ns, hosts[0]!.iface);
       const up = (await controlRequest(sock(devices[0]!), { cmd: 'initiate', ike: 'tunnel' })) as SaInfo;
+      const pcap = await capture.stop();
+      sequence = (await decodeIke(pcap)).ike;
+      const problems = (await dissect(pcap)).problems;
+      capture.remove();
+      say(`captured the handshake: ${sequence.length} IKE messages, tshark finds ${problems.length} problem(s)`);
       say(`A → B: IKE_SA ${up.state}, ${up.suite}; CHILD_SA ${up.children[0]?.localTs.join(',')} === ${up.children[0]?.remoteTs.join(',')}`);
       sas.push((await controlRequest(sock(devices[0]!), { cmd: 'list-sas' })) as SaInfo[]);
       sas.push((await controlRequest(sock(devices[1]!), { cmd: 'list-sas' })) as SaInfo[]);
@@ -277,7 +285,7 @@ async function main(): Promise<number> {
     const rows = verdicts.map((v) => `${v.verifier} → ${v.device}: ${v.ok ? 'allow' : 'no access'}${v.ok ? '' : ` — ${v.reasons.join('; ')}`}`);
     for (const r of rows) say(r);
     if (sas.length) say(`tunnel A ↔ B: ${sas[0]!.length} IKE_SA(s) on A, ${sas[1]!.length} on B`);
-    writeReport(verdicts, sas);
+    writeReport(verdicts, sas, sequence, devices.map((d, i) => [testbedAddr(i), d.name] as const));
     say(`HTML report: ${reportPath}`);
     const cRefused = verdicts.filter((v) => v.device === 'C').every((v) => !v.ok);
     const abAllowed = verdicts.filter((v) => v.device !== 'C').every((v) => v.ok);
@@ -304,7 +312,24 @@ function esc(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 
-function writeReport(verdicts: Verdict[], sas: SaInfo[][]): void {
+function testbedAddr(i: number): string {
+  return `10.99.0.${i + 1}`;
+}
+
+/** One row per IKE message: who sent what, in the clear and (by first payload type) inside SK. */
+function sequenceTable(seq: IkePacket[], names: (readonly [string, string])[]): string {
+  const who = (a: string) => names.find(([addr]) => addr === a)?.[1] ?? a;
+  const rows = seq.map((p) => {
+    const dir = `${who(p.src)}:${p.srcPort} → ${who(p.dst)}:${p.dstPort}`;
+    const clear = p.payloadNames.filter((n) => n !== 'SK' && n !== 'SKF');
+    const notes = p.notifies.map((n) => `N(${n.name})`);
+    const enc = p.payloads.includes(46) || p.payloads.includes(53) ? `SK{…}${p.fragment ? ` fragment ${p.fragment.number}/${p.fragment.total}` : ''}` : '';
+    return `<tr><td>${p.time.toFixed(3)}</td><td>${esc(dir)}</td><td>${esc(p.exchangeName)}</td><td>${p.response ? 'response' : 'request'}</td><td>${p.messageId}</td><td>${esc([...clear, ...notes, enc].filter(Boolean).join(' '))}</td></tr>`;
+  });
+  return `<table><tr><th>t [s]</th><th>from → to</th><th>exchange</th><th></th><th>mid</th><th>payloads</th></tr>${rows.join('')}</table>`;
+}
+
+function writeReport(verdicts: Verdict[], sas: SaInfo[][], seq: IkePacket[], names: (readonly [string, string])[]): void {
   mkdirSync(join(root, 'out'), { recursive: true });
   const html = `<!doctype html><meta charset="utf-8"><title>Attestd demo report</title>
 <style>body{font:14px system-ui;margin:2em;max-width:70em}td,th{border:1px solid #ccc;padding:.3em .6em;vertical-align:top}
@@ -313,6 +338,7 @@ table{border-collapse:collapse}.ok{color:#070}.no{color:#a00}pre{background:#f6f
 ${steps.map((s, i) => `<h2>${i + 1}. ${esc(s.title)}</h2><ul>${s.lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`).join('\n')}
 <h2>Verdicts</h2><table><tr><th>verifier</th><th>device</th><th>verdict</th><th>reasons</th></tr>
 ${verdicts.map((v) => `<tr><td>${v.verifier}</td><td>${v.device}</td><td class="${v.ok ? 'ok' : 'no'}">${v.ok ? 'allow' : 'no access'}</td><td>${v.reasons.map(esc).join('<br>')}</td></tr>`).join('')}</table>
+<h2>Message sequence: A ↔ B handshake</h2>${seq.length ? sequenceTable(seq, names) : '<p>(not captured: no network namespaces)</p>'}
 <h2>Security associations</h2><pre>${esc(JSON.stringify(sas, null, 2))}</pre>`;
   writeFileSync(reportPath, html);
 }
