@@ -243,6 +243,8 @@ export async function startPtTlsServer(config: PtTlsServerConfig): Promise<PtTls
   server.maxConnections = limits.maxSessions;
   const sockets = new Set<Socket>();
   server.on('connection', (raw: Socket) => {
+    // PT-TLS is a lock-step request/response protocol: Nagle would add a delayed-ACK wait to every turn.
+    raw.setNoDelay(true);
     sockets.add(raw);
     raw.on('error', () => undefined);
     raw.once('close', () => sockets.delete(raw));
@@ -335,6 +337,7 @@ export async function ptTlsConnect(config: PtTlsClientConfig): Promise<PtTlsClie
     maxVersion: config.maxVersion ?? 'TLSv1.3',
     rejectUnauthorized: true,
   });
+  sock.setNoDelay(true); // lock-step protocol: no Nagle delay per turn
   sock.on('error', () => undefined);
   try {
     await new Promise<void>((resolve, reject) => {

@@ -1,0 +1,75 @@
+/**
+ * The TNC client (TNCC) hosting collectors on one connection: a PB-TNC `TncClientHandler`, so it runs over PT-TLS,
+ * PT-EAP or in process alike. IMC ids are assigned in configuration order from 1.
+ */
+import { silentLogger } from '../../common/index.ts';
+import type { PbPaMessage, TncClientHandler, TncResult } from '../pb/index.ts';
+import type { ConnectionContext, ImcConnection, ImcModule, OutgoingPa, PaMessageType } from './api.ts';
+import { PaCodec, recipients } from './host.ts';
+import type { HostOptions } from './host.ts';
+
+export interface TncClientOptions extends HostOptions {
+  imcs: readonly ImcModule[];
+  context: ConnectionContext;
+}
+
+interface Hosted {
+  id: number;
+  name: string;
+  subscriptions: readonly PaMessageType[];
+  conn: ImcConnection;
+}
+
+/** A TNC client host: the PB-TNC handler plus what it learned. */
+export interface TncClient extends TncClientHandler {
+  readonly context: ConnectionContext;
+  /** Server results received, in order (one per handshake). */
+  readonly results: readonly TncResult[];
+  /** IMC name → id. */
+  readonly ids: ReadonlyMap<string, number>;
+}
+
+export function createTncClient(opts: TncClientOptions): TncClient {
+  const log = opts.context.log ?? silentLogger;
+  const codec = new PaCodec(opts, log);
+  const first = opts.firstId ?? 1;
+  const hosted: Hosted[] = opts.imcs.map((m, i) => ({
+    id: first + i,
+    name: m.name,
+    subscriptions: m.subscriptions,
+    conn: m.connect(opts.context),
+  }));
+  const results: TncResult[] = [];
+  const send = (h: Hosted, out: OutgoingPa[]) => out.map((o) => codec.encode('imc', h.id, o));
+  return {
+    context: opts.context,
+    results,
+    ids: new Map(hosted.map((h) => [h.name, h.id])),
+    beginHandshake() {
+      return hosted.flatMap((h) => send(h, h.conn.beginHandshake()));
+    },
+    receive(messages: PbPaMessage[]) {
+      const replies: PbPaMessage[] = [];
+      for (const m of messages) {
+        const to = recipients('imc', hosted, m);
+        if (to.length === 0) {
+          log.debug('IMC', `no IMC for PA message 0x${m.paVendor.toString(16)}/${m.paSubtype}`);
+          continue;
+        }
+        const d = codec.decode('imc', m);
+        if (!d.ok) {
+          replies.push(codec.encode('imc', to[0]!.id, d.answer));
+          continue;
+        }
+        for (const h of to) replies.push(...send(h, h.conn.receive(d.msg)));
+      }
+      return replies;
+    },
+    result(result: TncResult) {
+      results.push(result);
+      let retry = false;
+      for (const h of hosted) if (h.conn.result?.(result) === 'retry') retry = true;
+      return retry ? 'retry' : undefined;
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { targets } from '../unit/tnc/imc-imv/fuzz-targets.ts';
