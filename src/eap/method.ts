@@ -19,6 +19,11 @@ export interface EapPeer {
   finish(outcome: EapOutcome): void;
   /** Master Session Key after success, if the method derives one. */
   msk(): Uint8Array | undefined;
+  /**
+   * Mutual attestation: our own verdict on the authenticator (our IMVs over PT-EAP), once known. EAP has no way for
+   * the peer to refuse after Success, so IKE must check this and fail the SA on 'failure'.
+   */
+  verdict?(): EapOutcome | undefined;
 }
 
 /** The authenticator side of one EAP conversation. */
@@ -40,6 +45,11 @@ export interface EapContext {
   identity?: string;
   /** IKE SA label for logs. */
   label: string;
+  /**
+   * Peer side: the identity the authenticator's certificate must carry (TTLS server; aaa_id or the responder's IKE
+   * identity). Unset = any certificate from a trusted CA.
+   */
+  serverIdentity?: string;
 }
 
 /** Creates method instances by name (`md5`, `ttls`...) ; injected into IKE by the daemon. */
@@ -47,3 +57,38 @@ export interface EapProvider {
   peer(method: string, ctx: EapContext): EapPeer;
   server(method: string, ctx: EapContext): EapServer;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Method level: what one EAP method does between the framework's Identity/Nak handling and identifiers
+// (src/eap/peer.ts, src/eap/server.ts). Methods see and produce only the Type-Data of their own type.
+
+/** One authentication method on the peer side. */
+export interface PeerMethod {
+  readonly type: number;
+  /** Answers the Type-Data of one request with the Type-Data of the response. */
+  process(data: Uint8Array, identifier: number): Promise<Uint8Array>;
+  finish?(outcome: EapOutcome): void;
+  msk(): Uint8Array | undefined;
+  /** See EapPeer.verdict. */
+  verdict?(): EapOutcome | undefined;
+}
+
+/** What a server method does with one response. */
+export type ServerStep = { request: Uint8Array } | { outcome: EapOutcome; reason?: string };
+
+/** One authentication method on the authenticator side. */
+export interface ServerMethod {
+  readonly type: number;
+  /** Type-Data of the method's first request. */
+  start(): Promise<Uint8Array>;
+  /** Takes the Type-Data of a response (and its identifier); returns the next request's Type-Data or the outcome. */
+  process(data: Uint8Array, identifier: number): Promise<ServerStep>;
+  msk(): Uint8Array | undefined;
+  /** Releases resources (TLS sockets) when the conversation ends early. */
+  close?(): void;
+}
+
+/** Makes a server method once the peer's EAP identity is known. */
+export type ServerMethodFactory = (peerIdentity: string | undefined) => ServerMethod;
+/** Makes a peer method when the server first asks for its type. */
+export type PeerMethodFactory = () => PeerMethod;
