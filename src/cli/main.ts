@@ -39,6 +39,8 @@ function printSas(sas: SaInfo[]): void {
       console.log(`    ${c.suite}`);
       console.log(`    local  ${c.localTs.join(' ')}`);
       console.log(`    remote ${c.remoteTs.join(' ')}`);
+      const n = (c as { counters?: Record<'bytesIn' | 'packetsIn' | 'bytesOut' | 'packetsOut' | 'replayDrops' | 'icvFailures', number> }).counters;
+      if (n) console.log(`    ${n.bytesIn} bytes_i (${n.packetsIn} pkts), ${n.bytesOut} bytes_o (${n.packetsOut} pkts), ${n.replayDrops} replay drops, ${n.icvFailures} ICV failures`);
     }
   }
 }
@@ -52,7 +54,7 @@ const commands: Record<string, Command> = {
         args: argv,
         options: {
           config: { type: 'string', default: '/etc/swanctl/swanctl.conf' },
-          'data-plane': { type: 'string', default: 'none' },
+          'data-plane': { type: 'string', default: 'tun' },
           group: { type: 'string' },
           'log-level': { type: 'string', default: 'info' },
           'json-log': { type: 'boolean', default: false },
@@ -76,7 +78,9 @@ const commands: Record<string, Command> = {
         process.once('SIGINT', stop);
         process.on('SIGHUP', () => void daemon.reload().catch((e: unknown) => daemon.log.error('CFG', `reload failed: ${e instanceof Error ? e.message : e}`)));
       });
-      return 0;
+      daemon.log.info('DMN', 'stopped');
+      // SAs are deleted and sockets closed: exit now rather than wait for every library handle to drain.
+      process.exit(0);
     },
   },
   initiate: {

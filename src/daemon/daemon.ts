@@ -18,6 +18,8 @@ import { IkeState } from '../ike/sa/ike-sa.ts';
 import { loadSwanctl } from './config/index.ts';
 import { startControlServer, defaultControlPath, type ControlRequest } from './control.ts';
 import { credentialStore, ikeConnections } from './wiring.ts';
+import { TunDataPlane } from './dataplane.ts';
+import { XfrmDataPlane } from '../esp/xfrm.ts';
 
 export interface DaemonOptions {
   config: string;
@@ -30,6 +32,8 @@ export interface DaemonOptions {
   listen?: string[];
   port?: number;
   natPort?: number;
+  /** TUN device name for `dataPlane: 'tun'` (default attestd0). */
+  tunDevice?: string;
 }
 
 export class Daemon {
@@ -41,6 +45,7 @@ export class Daemon {
   #sockets: IkeSockets | undefined;
   #control: Server | undefined;
   #dataplane: DataPlane | undefined;
+  #tun: TunDataPlane | undefined;
 
   constructor(opts: DaemonOptions) {
     this.opts = opts;
@@ -60,15 +65,40 @@ export class Daemon {
     this.log.info('CFG', `loaded ${this.#connections.length} connection(s) from ${this.opts.config}`);
   }
 
-  #dataPlane(): DataPlane {
-    const kind = this.opts.dataPlane ?? 'none';
-    if (kind !== 'none') throw new ConfigError(`data_plane = ${kind} is not available in this build yet; use none`);
-    return new NoneDataPlane();
+  /** The data plane (`tun` by default); ESP of the tun plane travels over the IKE port-4500 socket. */
+  async #dataPlane(): Promise<DataPlane> {
+    const kind = this.opts.dataPlane ?? 'tun';
+    switch (kind) {
+      case 'none':
+        return new NoneDataPlane();
+      case 'xfrm': {
+        const x = new XfrmDataPlane();
+        await x.probe();
+        return x;
+      }
+      case 'tun': {
+        const tun = new TunDataPlane({
+          log: this.log,
+          clock: systemClock,
+          rng: systemRng,
+          ...(this.opts.tunDevice ? { device: this.opts.tunDevice } : {}),
+          transport: {
+            sendEsp: (d, l, r) => this.#sockets?.sendEsp(d, l, r),
+            sendKeepalive: (l, r) => this.#sockets?.sendKeepalive(l, r),
+          },
+        });
+        await tun.start();
+        this.#tun = tun;
+        return tun;
+      }
+      default:
+        throw new ConfigError(`data_plane = ${String(kind)}: use tun, xfrm or none`);
+    }
   }
 
   async start(): Promise<void> {
     this.#load();
-    this.#dataplane = this.#dataPlane();
+    this.#dataplane = await this.#dataPlane();
     const addrs = this.opts.listen ?? [
       ...new Set(this.#connections.flatMap((c) => c.localAddrs).filter((a) => isIP(a) !== 0)),
     ];
@@ -79,6 +109,7 @@ export class Daemon {
       natPort: this.opts.natPort ?? 4500,
       log: this.log,
       onIke: (data, local, remote) => void engineRef.e?.receive(data, local, remote),
+      onEsp: (data) => this.#tun?.onEsp(data),
     });
     await this.#sockets.open();
     const engine = new IkeEngine({
@@ -117,7 +148,11 @@ export class Daemon {
     const engine = this.engine;
     switch (req.cmd) {
       case 'list-sas':
-        return engine.list();
+        // The engine knows SAs, the data plane their traffic: add the counters per CHILD_SA.
+        return engine.list().map((sa) => ({
+          ...sa,
+          children: sa.children.map((c) => ({ ...c, counters: this.#dataplane?.counters(parseInt(c.spiIn, 16)) })),
+        }));
       case 'list-conns':
         return this.#connections.map((c) => ({
           name: c.name,
@@ -158,7 +193,12 @@ export class Daemon {
       case 'reload':
         return this.reload();
       case 'stats':
-        return { engine: engine.stats, udp: this.#sockets?.stats, halfOpen: engine.halfOpenCount };
+        return {
+          engine: engine.stats,
+          udp: this.#sockets?.stats,
+          halfOpen: engine.halfOpenCount,
+          ...(this.#tun ? { esp: this.#tun.stats } : {}),
+        };
       default:
         throw new StateError(`unknown command ${req.cmd}`);
     }
