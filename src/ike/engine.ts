@@ -335,11 +335,16 @@ export class IkeEngine implements TaskEngine, TaskManagerHost {
         if (!isResponse && e instanceof ProtocolError) this.#answerError(sa, header.exchange, header.messageId, e.wireCode, e.data);
         return this.#drop(`${sa.label}: ${e instanceof Error ? e.message : String(e)}`);
       }
-      // Authenticated (or, for IKE_SA_INIT, matched) message: follow the peer's address and port (NAT-T, §2.23).
+      // Authenticated (or, for IKE_SA_INIT, matched) message: follow the peer's address and port (NAT-T, §2.23),
+      // but only for a new request or the response we wait for: a retransmitted or replayed message (anyone on the
+      // path can resend one from elsewhere) must not move the SA.
       if (header.exchange !== ExchangeType.IKE_SA_INIT) {
         sa.lastInbound = this.svc.clock.now();
-        if (sa.remote.port !== remote.port || sa.remote.address !== remote.address) sa.remote = { ...remote };
-        if (sa.local.port !== local.port) sa.local = { ...local };
+        const fresh = isResponse ? manager.busy && header.messageId === manager.nextMid : header.messageId === manager.expectMid;
+        if (fresh) {
+          if (sa.remote.port !== remote.port || sa.remote.address !== remote.address) sa.remote = { ...remote };
+          if (sa.local.port !== local.port) sa.local = { ...local };
+        }
       }
       const raw = data;
       if (isResponse) await manager.onResponse(msg, raw);
@@ -673,13 +678,22 @@ export class IkeEngine implements TaskEngine, TaskManagerHost {
     this.#queueAndRun(sa, [new DpdInitiator()]);
   }
 
-  /** Waits until the SA's queued and in-flight exchanges are done (for tests and orderly shutdown). */
-  async idle(sa: IkeSa): Promise<void> {
-    for (let i = 0; i < 1000; i++) {
+  /**
+   * Waits until the SA's queued and in-flight exchanges are done (for tests and orderly shutdown): for 1000
+   * event-loop turns (in-memory peers), then, when `timeoutMs` is given, polling every 5 ms of real time until that
+   * much has passed (peers over a real network answer in milliseconds, not turns).
+   */
+  async idle(sa: IkeSa, timeoutMs = 0): Promise<void> {
+    const isIdle = () => {
       const m = this.#managers.get(sa);
-      if (!m || (!m.busy && !m.queued)) return;
+      return !m || (!m.busy && !m.queued);
+    };
+    for (let i = 0; i < 1000; i++) {
+      if (isIdle()) return;
       await new Promise((r) => setImmediate(r));
     }
+    const deadline = Date.now() + timeoutMs;
+    while (!isIdle() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   }
 
   get sas(): IkeSa[] {
