@@ -164,7 +164,7 @@ export class Daemon {
         const ike = String(req.ike ?? '');
         const child = req.child === undefined ? undefined : String(req.child);
         const sa = await engine.initiate(ike, child ? { children: [child] } : {});
-        await engine.idle(sa);
+        await engine.idle(sa, 30_000);
         return engine.list().find((s) => s.id === sa.id);
       }
       case 'terminate': {
@@ -187,7 +187,7 @@ export class Daemon {
           if (!child) throw new StateError(`no CHILD_SA ${String(req.child)}`);
           engine.rekeyChild(sa, child);
         } else engine.rekeyIke(sa);
-        await engine.idle(sa);
+        await engine.idle(sa, 30_000);
         return { rekeyed: sa.id };
       }
       case 'reload':

@@ -13,6 +13,8 @@ export const NAT_T_PORT = 4500;
 const NON_ESP_MARKER = new Uint8Array(4);
 /** Largest datagram we accept (IKE messages are bounded far below this; ESP up to the TUN MTU plus overhead). */
 const MAX_DATAGRAM = 65_535;
+/** Socket buffer size requested for both IKE sockets (4 MiB). */
+const SOCKET_BUFFER = 4 * 1024 * 1024;
 
 export interface UdpStats {
   ike: number;
@@ -58,11 +60,22 @@ export class IkeSockets implements IkeTransport {
   }
 
   async open(): Promise<void> {
+    const opts = this.#opts;
     for (const address of this.#opts.addresses) {
       const type = isIPv6(address) ? 'udp6' : 'udp4';
       const ike = dgram.createSocket({ type, reuseAddr: false });
       const nat = dgram.createSocket({ type, reuseAddr: false });
       await Promise.all([bind(ike, address, this.#port), bind(nat, address, this.#natPort)]);
+      // Port 4500 also carries ESP-in-UDP: bursts of tunnel traffic overflowed the default receive buffer.
+      // The kernel caps the request at twice net.core.rmem_max / wmem_max.
+      for (const s of [ike, nat]) {
+        try {
+          s.setRecvBufferSize(SOCKET_BUFFER);
+          s.setSendBufferSize(SOCKET_BUFFER);
+        } catch (e) {
+          opts.log.debug('NET', `socket buffer size not set: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
       // Ephemeral ports (0) in tests: learn what we got.
       this.#port = ike.address().port;
       this.#natPort = nat.address().port;

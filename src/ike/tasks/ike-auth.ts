@@ -115,7 +115,14 @@ export class IkeAuthInitiator implements Task {
     if (round.method === 'eap') {
       if (sa.conn.eapOnly) out.push(notifyPayload(NotifyType.EAP_ONLY_AUTHENTICATION));
       if (!svc.eap) throw new StateError('EAP configured but no EAP methods are available');
-      this.#eap = svc.eap.peer(round.eapType, { connection: sa.conn.name, label: sa.label, identity: round.eapId ?? idToString(round.id) });
+      const serverId = sa.conn.remote[0]?.id;
+      this.#eap = svc.eap.peer(round.eapType, {
+        connection: sa.conn.name,
+        label: sa.label,
+        identity: round.eapId ?? idToString(round.id),
+        // The TTLS server's certificate must name the responder's configured IKE identity.
+        ...(serverId ? { serverIdentity: idToString(serverId) } : {}),
+      });
     } else {
       const psk = round.method === 'psk' ? svc.creds.psk(round.id, sa.conn.remote[0]?.id) : undefined;
       out.push(buildAuth(sa, round, round.id, psk));
@@ -160,6 +167,8 @@ export class IkeAuthInitiator implements Task {
       }
       if (code === EapCode.SUCCESS) {
         this.#eap.finish('success');
+        // Mutual attestation: EAP cannot carry the peer's refusal of the server, so our own verdict is checked here.
+        if (this.#eap.verdict?.() === 'failure') throw authFailed('our verifiers refused the responder (attestation)');
         this.#msk = this.#eap.msk();
         this.#phase = 'eap-auth';
         return 'again';

@@ -183,3 +183,20 @@ test('EAP-MD5 with a wrong secret fails', async () => {
   assert.equal(right.engine.list().filter((s) => s.state === 'ESTABLISHED').length, 0);
   assert.match(servers[0]?.reason ?? '', /does not verify/);
 });
+
+test('EAP-only mutual TTLS with PT-EAP: the initiator refuses a responder its own verifiers block', async () => {
+  const { left, right, tnc } = await pair({
+    method: 'ttls',
+    eapOnly: true,
+    phase2: 'pt-eap',
+    clientCert: true,
+    commands: { peer: 'allow', server: 'block' },
+  });
+  await assert.rejects(left.engine.initiate('eap'), /refused the responder/);
+  await settle();
+  // The responder learns it from INFORMATIONAL(AUTHENTICATION_FAILED) and keeps nothing either.
+  assert.equal(left.engine.sas.length, 0);
+  assert.equal(right.engine.list().filter((s) => s.state === 'ESTABLISHED').length, 0);
+  const client = tnc.find((m) => m.transport === 'client');
+  assert.equal(client?.serverDecision?.recommendation, Recommendation.ACCESS_DENIED);
+});
