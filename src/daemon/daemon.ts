@@ -10,7 +10,7 @@ import { systemClock } from '../common/clock.ts';
 import { ConfigError, StateError } from '../common/errors.ts';
 import { Logger, type LogLevelName } from '../common/log.ts';
 import { systemRng } from '../common/rng.ts';
-import type { CredentialStore, IkeConnection } from '../ike/config.ts';
+import type { IkeConnection } from '../ike/config.ts';
 import { NoneDataPlane, type DataPlane } from '../ike/dataplane.ts';
 import { IkeEngine } from '../ike/engine.ts';
 import { IkeSockets } from '../ike/net/udp.ts';
@@ -18,6 +18,8 @@ import { IkeState } from '../ike/sa/ike-sa.ts';
 import { loadSwanctl } from './config/index.ts';
 import { startControlServer, defaultControlPath, type ControlRequest } from './control.ts';
 import { credentialStore, ikeConnections } from './wiring.ts';
+import { Attestation } from './attestation.ts';
+import type { EapProvider } from '../eap/method.ts';
 import { TunDataPlane } from './dataplane.ts';
 import { XfrmDataPlane } from '../esp/xfrm.ts';
 
@@ -40,7 +42,9 @@ export class Daemon {
   readonly opts: DaemonOptions;
   readonly log: Logger;
   #connections: IkeConnection[] = [];
-  #creds: CredentialStore | undefined;
+  #creds: ReturnType<typeof credentialStore> | undefined;
+  #attestation: Attestation | undefined;
+  #eap: EapProvider | undefined;
   #engine: IkeEngine | undefined;
   #sockets: IkeSockets | undefined;
   #control: Server | undefined;
@@ -57,12 +61,23 @@ export class Daemon {
     return this.#engine;
   }
 
-  #load(): void {
+  async #load(): Promise<void> {
     const { config, credentials, warnings } = loadSwanctl(this.opts.config);
     for (const w of warnings) this.log.info('CFG', `warning: ${w}`);
-    this.#connections = ikeConnections(config, credentials);
-    this.#creds = credentialStore(config, credentials);
-    this.log.info('CFG', `loaded ${this.#connections.length} connection(s) from ${this.opts.config}`);
+    const connections = ikeConnections(config, credentials);
+    const creds = credentialStore(config, credentials);
+    const attestation = Attestation.fromSettings(config.attestd, credentials, this.log);
+    await attestation.load();
+    // Built before anything is replaced, so that a bad file leaves the running configuration untouched.
+    const eap = attestation.provider((id) => creds.eapSecret(id));
+    this.#connections = connections;
+    this.#creds = creds;
+    this.#attestation = attestation;
+    this.#eap = eap;
+    if (this.#engine) this.#engine.svc.eap = eap;
+    this.log.info('CFG', `loaded ${connections.length} connection(s) from ${this.opts.config}`, {
+      attestation: attestation.attesting ? `imcs=${attestation.config.tnc.imcs.join(',')} imvs=${attestation.config.tnc.imvs.join(',')}` : 'off',
+    });
   }
 
   /** The data plane (`tun` by default); ESP of the tun plane travels over the IKE port-4500 socket. */
@@ -97,7 +112,7 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
-    this.#load();
+    await this.#load();
     this.#dataplane = await this.#dataPlane();
     const addrs = this.opts.listen ?? [
       ...new Set(this.#connections.flatMap((c) => c.localAddrs).filter((a) => isIP(a) !== 0)),
@@ -120,6 +135,9 @@ export class Daemon {
         dataplane: this.#dataplane,
         creds: { psk: (l, r) => this.#creds!.psk(l, r), trustAnchors: () => this.#creds!.trustAnchors() },
         connections: () => this.#connections,
+        ...(this.#eap ? { eap: this.#eap } : {}),
+        // Each side enforces its own verifiers' verdict on the peer (allow / isolate / no access).
+        authorize: (sa) => this.#attestation!.authorize(sa),
       },
       transport: this.#sockets,
     });
@@ -207,7 +225,7 @@ export class Daemon {
   /** Reloads the configuration; SAs of removed or changed connections are deleted, the others kept. */
   async reload(): Promise<{ kept: number; deleted: number }> {
     const before = new Map(this.#connections.map((c) => [c.name, fingerprint(c)]));
-    this.#load();
+    await this.#load();
     const after = new Map(this.#connections.map((c) => [c.name, c]));
     let kept = 0;
     let deleted = 0;
