@@ -4,7 +4,7 @@
  * Each side enforces its own verifiers' verdict: allow → CHILD_SA; isolate → CHILD_SA narrowed to the quarantine
  * selectors; no access → no IKE SA on either side.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,7 +61,7 @@ function conf(o: { me: string; peer: string; name: string; peerName: string; ts:
 let ca: Issued;
 const certs = new Map<string, Issued>();
 
-async function pair(t: import('node:test').TestContext, commands: { a: string; b: string }, base: number) {
+async function pair(t: TestContext, commands: { a: string; b: string }, base: number) {
   ca ??= await createCa({ subject: 'C=CH, O=attestd test, CN=Attestation CA', keyType: 'ecdsa-p256' });
   for (const n of ['a', 'b']) {
     if (!certs.has(n)) certs.set(n, await issueCert({ ca, subject: `CN=${n}.example`, san: [`${n}.example`], keyType: 'ecdsa-p256', serverAuth: true, clientAuth: true }));
@@ -97,7 +97,7 @@ async function pair(t: import('node:test').TestContext, commands: { a: string; b
   return { sock };
 }
 
-function skipUnlessRoot(t: import('node:test').TestContext): boolean {
+function skipUnlessRoot(t: TestContext): boolean {
   if (isRoot()) return false;
   if (inCI) throw new Error('CI=true but not root');
   t.skip('needs root to bind port 500');
