@@ -53,7 +53,7 @@ function boundaryFor(folder, files = [`src/${folder}/**/*.ts`], extra = []) {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'out/**', 'tmp/**'] },
+  { ignores: ['node_modules/**', 'out/**', 'tmp/**', 'native/*/build/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -64,6 +64,12 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-constant-condition': ['error', { checkLoops: false }],
     },
+  },
+  {
+    // The native addon's CommonJS loader.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   ...all.map((f) => boundaryFor(f)),
   // Verification is a pure function of evidence: no TPM transport, no file-system measurement.
