@@ -429,6 +429,137 @@ export function parseImaBinary(bytes: Uint8Array, opts: ImaParseOptions = {}): I
   return out;
 }
 
+/**
+ * One record of a binary list, as offsets into the input (`scanImaBinary`). The same object is handed to every
+ * callback and changed in place: copy what you keep.
+ */
+export interface ImaRecord {
+  /** 0-based entry number. */
+  index: number;
+  /** Offsets of the record in the input: [offset, end). */
+  offset: number;
+  end: number;
+  pcr: number;
+  /** Offset of the logged template digest (its size is that of `templateHashAlg`). */
+  templateHashStart: number;
+  templateName: string;
+  /**
+   * The binary template data [dataStart, dataEnd), i.e. what the template hash covers, for every template but the
+   * legacy "ima" (whose hash input is `templateHashInput` of the parsed entry).
+   */
+  dataStart: number;
+  dataEnd: number;
+}
+
+/**
+ * Walks a binary list without building entries: the same framing and field checks as `parseImaBinary`, one
+ * callback per record with offsets (no per-entry allocation), for replaying lists of millions of entries. On any
+ * malformed record it throws exactly the error `parseImaBinary` throws. Returns the number of records.
+ */
+export function scanImaBinary(
+  bytes: Uint8Array,
+  opts: ImaParseOptions,
+  visit: (r: Readonly<ImaRecord>) => void,
+): number {
+  const o = limits(opts);
+  const hashSize = DIGEST_SIZE[o.templateHashAlg];
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const r = new Reader(bytes, 'ima');
+  const rec: ImaRecord = {
+    index: 0,
+    offset: 0,
+    end: 0,
+    pcr: 0,
+    templateHashStart: 0,
+    templateName: '',
+    dataStart: 0,
+    dataEnd: 0,
+  };
+  let kinds: readonly (ImaFieldKind | undefined)[] | undefined;
+  // Offsets of the fields of the current record (start, end pairs); reused.
+  const spans: number[] = [];
+  const bad = (): never => {
+    parseImaBinary(bytes, opts); // throws the precise, labelled error
+    throw new ParseError(`malformed entry ${rec.index}`, rec.offset, `ima.entry[${rec.index}]`);
+  };
+  try {
+    while (!r.done) {
+      if (rec.index >= o.maxEntries) throw new LimitError('ima.maxEntries', `more than ${o.maxEntries} entries`);
+      rec.offset = r.offset;
+      rec.pcr = r.u32le('pcr');
+      rec.templateHashStart = r.offset;
+      r.skip(hashSize, 'templateHash');
+      const nameLen = r.u32le('templateNameLength');
+      if (nameLen === 0 || nameLen > IMA_TEMPLATE_NAME_MAX) r.fail('templateNameLength', `invalid length ${nameLen}`);
+      const nameStart = r.offset;
+      r.skip(nameLen, 'templateName');
+      const name = b.toString('latin1', nameStart, nameStart + nameLen);
+      if (name !== rec.templateName) {
+        rec.templateName = name;
+        kinds = IMA_TEMPLATES[name]?.map((id) => FIELD_KIND[id]);
+      }
+      spans.length = 0;
+      if (name === 'ima') {
+        rec.dataStart = r.offset;
+        r.skip(LEGACY_DIGEST_SIZE, 'd');
+        const len = r.u32le('n.length');
+        if (len > IMA_EVENT_NAME_LEN_MAX) r.fail('n.length', `name longer than ${IMA_EVENT_NAME_LEN_MAX} bytes`);
+        const ns = r.offset;
+        r.skip(len, 'n');
+        rec.dataEnd = r.offset;
+        const nul = b.indexOf(NUL, ns);
+        if (nul >= 0 && nul < rec.dataEnd) bad();
+      } else {
+        const len = r.u32le('templateDataLength');
+        if (len > o.maxEntrySize) {
+          throw new LimitError('ima.maxEntrySize', `entry ${rec.index}: template data of ${len} bytes`);
+        }
+        if (len > r.remaining) r.fail('templateDataLength', `needs ${len} bytes, ${r.remaining} left`);
+        rec.dataStart = r.offset;
+        rec.dataEnd = rec.dataStart + len;
+        while (r.offset < rec.dataEnd) {
+          const fl = r.u32le('templateData.field.length');
+          if (fl > rec.dataEnd - r.offset)
+            r.fail('templateData.field.length', `field of ${fl} bytes overruns the template data`);
+          spans.push(r.offset, r.offset + fl);
+          r.skip(fl, 'templateData.field');
+        }
+        if (r.offset !== rec.dataEnd) r.fail('templateData', 'field length overruns the template data', rec.dataStart);
+        // The field checks of checkFields, on offsets (Buffer searches instead of views).
+        if (kinds) {
+          if (kinds.length !== spans.length / 2) bad();
+          for (let i = 0; i < kinds.length; i++) {
+            const fs = spans[2 * i]!;
+            const fe = spans[2 * i + 1]!;
+            const kind = kinds[i];
+            if (kind === 'name' || kind === 'legacy-name') {
+              if (fe === fs || b.indexOf(NUL, fs) !== fe - 1) bad();
+            } else if (kind === 'digest-algo' && fe > fs) {
+              const nul = b.indexOf(NUL, fs);
+              if (nul < fs + 1 || nul >= fe || b.lastIndexOf(COLON, nul) !== nul - 1) bad();
+            } else if (kind === 'digest' && fe - fs !== LEGACY_DIGEST_SIZE) bad();
+          }
+        }
+      }
+      rec.end = r.offset;
+      visit(rec);
+      rec.index++;
+    }
+  } catch (e) {
+    if (e instanceof ParseError && !e.field.startsWith('ima.entry[')) {
+      const field = e.field.replace(/^(ima\.|entry\.?)/, '');
+      throw new ParseError(
+        e.message.slice(e.message.indexOf(': ') + 2),
+        e.offset,
+        `ima.entry[${rec.index}]${field ? `.${field}` : ''}`,
+        { cause: e },
+      );
+    }
+    throw e;
+  }
+  return rec.index;
+}
+
 /** Encodes entries as a binary list (template digests as given). */
 export function encodeImaBinary(entries: readonly ImaEntry[]): Uint8Array {
   const w = new Writer(entries.length * 128);

@@ -11,6 +11,7 @@
  * extended; PCR 0 starts at zeros with the StartupLocality locality in its last byte; PCRs 17–22 (DRTM) reset to all
  * 0xff, the others to zeros (PC Client Platform TPM Profile, PCR reset values).
  */
+import { hash as oneShot } from 'node:crypto';
 import { VerifyError } from '../common/errors.ts';
 import { DIGEST_SIZE, PcrAccumulator, digest as hashOf, hashOfTpmAlg, tpmAlgOf, type HashName } from './hash.ts';
 import { equal, toHex } from '../common/bytes.ts';
@@ -18,10 +19,13 @@ import {
   IMA_PCR,
   decodeEvent,
   isViolation,
+  parseImaBinary,
+  scanImaBinary,
   templateHash,
   templateHashInput,
   type ImaEntry,
   type ImaMismatch,
+  type ImaParseOptions,
 } from './ima.ts';
 import { EventType, startupLocality, type EventLog } from './eventlog.ts';
 
@@ -206,6 +210,85 @@ export function verifyImaList(
     let a = acc.get(e.pcr);
     if (!a) acc.set(e.pcr, (a = new PcrAccumulator(o.bank)));
     a.extend(value);
+  });
+  return { pcrs: new Map([...acc].map(([k, v]) => [k, v.value])), mismatches, violations };
+}
+
+function mismatchAt(
+  bytes: Uint8Array,
+  index: number,
+  offset: number,
+  end: number,
+  logged: string,
+  computed: string,
+  alg: HashName,
+): ImaMismatch {
+  let path: string;
+  try {
+    const e = parseImaBinary(bytes.subarray(offset, end), { templateHashAlg: alg })[0];
+    path = (e && decodeEvent(e)?.path) ?? '';
+  } catch {
+    path = '';
+  }
+  return {
+    index,
+    offset,
+    path,
+    logged: Buffer.from(logged, 'latin1').toString('hex'),
+    computed: Buffer.from(computed, 'latin1').toString('hex'),
+  };
+}
+
+/**
+ * `verifyImaList(parseImaBinary(bytes))` in one streaming pass, for long lists: the same checks, replay and result,
+ * without building an entry per record. Template data is hashed straight from the input, digests stay latin1
+ * strings (node:crypto allocates a Buffer per digest otherwise, which costs more than the hash), and the logged
+ * digest is compared as a string. Throws the ParseError/LimitError parseImaBinary would.
+ */
+export function replayImaBinary(
+  bytes: Uint8Array,
+  o: {
+    bank: HashName;
+    templateHashAlg: HashName;
+    mode?: 'per-bank' | 'padded-sha1';
+    limits?: Omit<ImaParseOptions, 'templateHashAlg'>;
+  },
+): ImaVerification {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const talg = o.templateHashAlg;
+  const hsize = DIGEST_SIZE[talg];
+  const size = DIGEST_SIZE[o.bank];
+  const zeros = '\0'.repeat(hsize);
+  const ff = '\xff'.repeat(size);
+  const same = talg === o.bank;
+  const padded = o.mode === 'padded-sha1';
+  const acc = new Map<number, PcrAccumulator>();
+  const mismatches: ImaMismatch[] = [];
+  const violations: number[] = [];
+  let lastPcr = -1;
+  let a: PcrAccumulator | undefined;
+  scanImaBinary(bytes, { ...o.limits, templateHashAlg: talg }, (r) => {
+    const logged = b.toString('latin1', r.templateHashStart, r.templateHashStart + hsize);
+    let value: string;
+    if (logged === zeros) {
+      violations.push(r.index);
+      value = ff;
+    } else {
+      const input =
+        r.templateName === 'ima'
+          ? templateHashInput(parseImaBinary(bytes.subarray(r.offset, r.end), { templateHashAlg: talg })[0]!)
+          : bytes.subarray(r.dataStart, r.dataEnd);
+      const computed = oneShot(talg, input, 'binary');
+      if (computed !== logged) mismatches.push(mismatchAt(bytes, r.index, r.offset, r.end, logged, computed, talg));
+      if (padded) value = (talg === 'sha1' ? computed : oneShot('sha1', input, 'binary')).padEnd(size, '\0');
+      else value = same ? computed : oneShot(o.bank, input, 'binary');
+    }
+    if (r.pcr !== lastPcr || !a) {
+      lastPcr = r.pcr;
+      a = acc.get(r.pcr);
+      if (!a) acc.set(r.pcr, (a = new PcrAccumulator(o.bank)));
+    }
+    a.extendLatin1(value);
   });
   return { pcrs: new Map([...acc].map(([k, v]) => [k, v.value])), mismatches, violations };
 }

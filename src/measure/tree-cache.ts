@@ -11,6 +11,67 @@ import type { FileKey } from './tree-hash.ts';
 export interface CacheEntry {
   key: FileKey;
   digests: Partial<Record<HashName, string>>;
+  /** The key as the numbers of a plain (non-bigint) lstat, computed on first use; never persisted. */
+  num?: NumericKey;
+}
+
+/** dev, ino, size and the times in milliseconds exactly as node:fs computes them for a non-bigint Stats. */
+export interface NumericKey {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
+/** What a non-bigint Stats holds for a nanosecond time: sec * 1e3 + nsec / 1e6, in that order of operations. */
+export function nsToMs(ns: string): number {
+  // Fast path without BigInt for the usual 10- to 19-digit positive values; both paths compute the same double.
+  if (ns.length >= 10 && ns.length <= 19 && /^[0-9]+$/.test(ns)) {
+    return Number(ns.slice(0, -9)) * 1e3 + Number(ns.slice(-9)) / 1e6;
+  }
+  const b = BigInt(ns);
+  const sec = b / 1_000_000_000n;
+  const nsec = b % 1_000_000_000n;
+  return Number(sec) * 1e3 + Number(nsec) / 1e6;
+}
+
+/**
+ * Whether a plain lstat still matches the cached key. Millisecond doubles resolve ~0.25 µs today, finer than any
+ * change the cache must notice: an entry is stored only when its ctime was at least the racy window (20 ms) before
+ * it was read, and any later change sets ctime to a later time, which the kernel (not the user) chooses.
+ */
+export function statMatches(
+  e: CacheEntry,
+  st: { dev: number; ino: number; size: number; mtimeMs: number; ctimeMs: number },
+): boolean {
+  return keyMatches(e, st.dev, st.ino, st.size, st.mtimeMs, st.ctimeMs);
+}
+
+/** statMatches on loose numbers (the packed lstat results of the worker pool). */
+export function keyMatches(
+  e: CacheEntry,
+  dev: number,
+  ino: number,
+  size: number,
+  mtimeMs: number,
+  ctimeMs: number,
+): boolean {
+  let n = e.num;
+  if (!n) {
+    try {
+      n = e.num = {
+        dev: Number(e.key.dev),
+        ino: Number(e.key.ino),
+        size: e.key.size,
+        mtimeMs: nsToMs(e.key.mtimeNs),
+        ctimeMs: nsToMs(e.key.ctimeNs),
+      };
+    } catch {
+      return false; // a corrupt key (not an integer): re-hash
+    }
+  }
+  return n.ino === ino && n.size === size && n.mtimeMs === mtimeMs && n.ctimeMs === ctimeMs && n.dev === dev;
 }
 
 type Row = [

@@ -13,7 +13,7 @@
  *   check runs on the calling thread, so a pass with few changes starts no worker.
  * - Names that are not valid UTF-8 cannot be opened through Node's string paths and end up in `errors`.
  */
-import { lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -23,8 +23,9 @@ import { silentLogger, type Logger } from '../common/log.ts';
 import { isHashName, type HashName } from './hash.ts';
 import { emptyManifest, type Manifest } from './manifest.ts';
 import { FileHasher, type HashJob, type HashResult } from './tree-hash.ts';
-import type { TreeCache } from './tree-cache.ts';
-import type { WorkerRequest, WorkerResponse } from './tree-worker.ts';
+import { keyMatches, statMatches, type CacheEntry, type TreeCache } from './tree-cache.ts';
+import { STAT_FIELDS, STAT_TYPE } from './tree-worker-protocol.ts';
+import type { StatRequest, StatResponse, WorkerRequest, WorkerResponse } from './tree-worker-protocol.ts';
 
 export interface TreeOptions {
   /** Default ['sha256']. */
@@ -42,11 +43,14 @@ export interface TreeOptions {
   inlineThreshold?: number;
   /** Debug lines under the MSR subsystem (default: silent). */
   logger?: Logger;
+  /** With a kept `pool` and at least this many cache entries, the pool makes the lstat calls. Default 4096. */
+  poolStatMin?: number;
 }
 
 export interface TreeFile {
   path: string;
   size: number;
+  /** Hex digests (for a cache hit, possibly the cache entry's own object: do not mutate). */
   digests: Partial<Record<HashName, string>>;
   /** True when the digests came from the cache. */
   cached: boolean;
@@ -81,13 +85,18 @@ export interface TreeResult {
 }
 
 const BATCH = 48;
+/** From this many cache entries on, a kept pool makes the lstat calls of a cache pass (2 workers: ~2× faster). */
+const POOL_STAT_MIN = 4096;
 
 /** A pool of hashing worker threads. `close()` it when done. */
 export class TreePool {
   readonly size: number;
   readonly #workers: Worker[] = [];
   #seq = 0;
-  readonly #pending = new Map<number, { resolve: (r: HashResult[]) => void; reject: (e: unknown) => void }>();
+  readonly #pending = new Map<
+    number,
+    { resolve: (r: WorkerResponse | StatResponse) => void; reject: (e: unknown) => void }
+  >();
   #failure: unknown;
 
   constructor(size = Math.min(4, availableParallelism()), bufferSize?: number) {
@@ -95,10 +104,10 @@ export class TreePool {
     this.size = size;
     for (let i = 0; i < size; i++) {
       const w = new Worker(new URL('./tree-worker.ts', import.meta.url), { workerData: { bufferSize } });
-      w.on('message', (m: WorkerResponse) => {
+      w.on('message', (m: WorkerResponse | StatResponse) => {
         const p = this.#pending.get(m.id);
         this.#pending.delete(m.id);
-        p?.resolve(m.results);
+        p?.resolve(m);
       });
       w.on('error', (e) => this.#fail(e));
       w.on('exit', (code) => {
@@ -115,12 +124,42 @@ export class TreePool {
     this.#pending.clear();
   }
 
-  #send(w: Worker, algorithms: HashName[], jobs: HashJob[]): Promise<HashResult[]> {
+  #post(w: Worker, msg: Omit<WorkerRequest, 'id'> | Omit<StatRequest, 'id'>): Promise<WorkerResponse | StatResponse> {
     return new Promise((resolve, reject) => {
       const id = ++this.#seq;
       this.#pending.set(id, { resolve, reject });
-      w.postMessage({ id, algorithms, jobs } satisfies WorkerRequest);
+      w.postMessage({ id, ...msg });
     });
+  }
+
+  async #send(w: Worker, algorithms: HashName[], jobs: HashJob[]): Promise<HashResult[]> {
+    return ((await this.#post(w, { algorithms, jobs })) as WorkerResponse).results;
+  }
+
+  /**
+   * lstat of every path, split evenly across the workers (a cache pass over a large tree: the system calls run in
+   * parallel). STAT_FIELDS numbers per path, see tree-worker.ts.
+   */
+  async stat(paths: readonly string[]): Promise<Float64Array> {
+    if (this.#failure) throw this.#failure;
+    const per = Math.ceil(paths.length / this.size);
+    for (const w of this.#workers) w.ref();
+    try {
+      const parts = await Promise.all(
+        this.#workers.map((w, i) =>
+          this.#post(w, { stat: paths.slice(i * per, (i + 1) * per) }).then((r) => (r as StatResponse).stats),
+        ),
+      );
+      const out = new Float64Array(paths.length * STAT_FIELDS);
+      let at = 0;
+      for (const p of parts) {
+        out.set(p, at);
+        at += p.length;
+      }
+      return out;
+    } finally {
+      for (const w of this.#workers) w.unref();
+    }
   }
 
   /** Hashes the jobs; each worker keeps two batches in flight so it never waits for the calling thread. */
@@ -150,6 +189,8 @@ export class TreePool {
 
 interface Walk {
   files: string[];
+  /** With `onStat`: whether it accepted each file (a cache hit), aligned with `files`. */
+  hit: boolean[];
   symlinks: { path: string; target: string }[];
   errors: TreeError[];
   directories: number;
@@ -161,16 +202,37 @@ function errorOf(path: string, e: unknown): TreeError {
   return { path, code: err.code ?? 'EIO', message: err.message };
 }
 
-async function walk(roots: readonly string[], maxFiles: number, maxPathLength: number): Promise<Walk> {
-  const w: Walk = { files: [], symlinks: [], errors: [], directories: 0, skipped: 0 };
+/**
+ * Depth-first walk. Without `onStat`, directory entries come with their types (readdir withFileTypes, no stat);
+ * with it (a cache pass, which needs an lstat per file anyway), names only and one lstat per entry serves both the
+ * type and the cache check, which `onStat` makes at once (Stats objects die young: no retained garbage), so each
+ * file costs one system call.
+ */
+async function walk(
+  roots: readonly string[],
+  maxFiles: number,
+  maxPathLength: number,
+  onStat?: (path: string, st: Stats | undefined) => boolean,
+): Promise<Walk> {
+  const withStats = onStat !== undefined;
+  const w: Walk = { files: [], hit: [], symlinks: [], errors: [], directories: 0, skipped: 0 };
   const checkPath = (p: string) => {
     if (p.length > maxPathLength)
       throw new LimitError('tree.maxPathLength', `${p.slice(0, 200)}…: ${p.length} characters`);
   };
-  const addFile = (p: string) => {
+  const addFile = (p: string, st?: Stats) => {
     checkPath(p);
     if (w.files.length >= maxFiles) throw new LimitError('tree.maxFiles', `more than ${maxFiles} files`);
     w.files.push(p);
+    if (onStat) w.hit.push(onStat(p, st ?? lstatSync(p, { throwIfNoEntry: false })));
+  };
+  const addLink = (p: string) => {
+    checkPath(p);
+    try {
+      w.symlinks.push({ path: p, target: readlinkSync(p) });
+    } catch (e) {
+      w.errors.push(errorOf(p, e));
+    }
   };
   const stack: string[] = [];
   for (const root of roots) {
@@ -189,6 +251,28 @@ async function walk(roots: readonly string[], maxFiles: number, maxPathLength: n
     const dir = stack.pop()!;
     // The walk is synchronous (fastest); give the event loop a turn now and then so a daemon stays responsive.
     if (++w.directories % 64 === 0) await yieldNow();
+    const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+    if (withStats) {
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch (e) {
+        w.errors.push(errorOf(dir, e));
+        continue;
+      }
+      for (const name of names) {
+        const p = prefix + name;
+        const st = lstatSync(p, { throwIfNoEntry: false });
+        if (!st) continue; // removed since readdir
+        if (st.isFile()) addFile(p, st);
+        else if (st.isDirectory()) {
+          checkPath(p);
+          stack.push(p);
+        } else if (st.isSymbolicLink()) addLink(p);
+        else w.skipped++;
+      }
+      continue;
+    }
     let entries;
     try {
       entries = readdirSync(dir, { withFileTypes: true });
@@ -196,21 +280,14 @@ async function walk(roots: readonly string[], maxFiles: number, maxPathLength: n
       w.errors.push(errorOf(dir, e));
       continue;
     }
-    const prefix = dir.endsWith('/') ? dir : `${dir}/`;
     for (const d of entries) {
       const p = prefix + d.name;
       if (d.isFile()) addFile(p);
       else if (d.isDirectory()) {
         checkPath(p);
         stack.push(p);
-      } else if (d.isSymbolicLink()) {
-        checkPath(p);
-        try {
-          w.symlinks.push({ path: p, target: readlinkSync(p) });
-        } catch (e) {
-          w.errors.push(errorOf(p, e));
-        }
-      } else w.skipped++;
+      } else if (d.isSymbolicLink()) addLink(p);
+      else w.skipped++;
     }
   }
   return w;
@@ -230,35 +307,47 @@ export async function measureTree(rootsIn: readonly string[], o: TreeOptions = {
     .sort()
     .filter((r, i, all) => !all.slice(0, i).some((other) => other !== r && under(r, [other])));
   for (const a of algorithms) if (!isHashName(a)) throw new ConfigError(`unsupported hash algorithm '${a}'`);
-  const w = await walk(roots, o.maxFiles ?? 10_000_000, o.maxPathLength ?? 4096);
   const cache = o.cache;
-
+  // A cache pass needs one lstat per file: made by the walk itself, or, with a kept pool and a large tree, by the
+  // workers in parallel after a walk that only reads directories.
+  const poolStat = cache !== undefined && cache.size >= (o.poolStatMin ?? POOL_STAT_MIN) && o.pool !== undefined;
   const files: TreeFile[] = [];
-  const errors = w.errors;
   let hashedFiles = 0;
   let hashedBytes = 0;
   let cacheHits = 0;
   const toHash: HashJob[] = [];
+  let stored = 0;
+  const hit = (path: string, c: CacheEntry) => {
+    cacheHits++;
+    files.push({ path, size: c.key.size, digests: exactly(c.digests, algorithms), cached: true });
+  };
+  // The cache check, on the lstat the walk makes: no open/read for unchanged files.
+  const onStat =
+    cache && cache.size > 0 && !poolStat
+      ? (path: string, st: Stats | undefined): boolean => {
+          const c = cache.lookup(path, algorithms);
+          if (!c || !st || !st.isFile() || !statMatches(c, st)) return false;
+          hit(path, c);
+          return true;
+        }
+      : undefined;
+  const w = await walk(roots, o.maxFiles ?? 10_000_000, o.maxPathLength ?? 4096, onStat);
+  const errors = w.errors;
+  const packed = poolStat && w.files.length ? await o.pool!.stat(w.files) : undefined;
 
-  // Cache check on this thread: an lstat per file, no open/read (measured: as fast as sending the checks to the
-  // pool, whose message passing eats the gain of parallel lstat calls).
-  let n = 0;
-  for (const path of w.files) {
-    if (++n % 2048 === 0) await yieldNow();
-    const c = cache?.lookup(path, algorithms);
-    if (c) {
-      const st = lstatSync(path, { bigint: true, throwIfNoEntry: false });
+  for (let i = 0; i < w.files.length; i++) {
+    if (w.hit[i]) continue;
+    const path = w.files[i]!;
+    if (packed) {
+      if ((i + 1) % 4096 === 0) await yieldNow();
+      const c = cache?.lookup(path, algorithms);
+      const k = i * STAT_FIELDS;
       if (
-        st &&
-        st.isFile() &&
-        c.key.ino === String(st.ino) &&
-        c.key.size === Number(st.size) &&
-        c.key.mtimeNs === String(st.mtimeNs) &&
-        c.key.ctimeNs === String(st.ctimeNs) &&
-        c.key.dev === String(st.dev)
+        c &&
+        packed[k] === STAT_TYPE.FILE &&
+        keyMatches(c, packed[k + 1]!, packed[k + 2]!, packed[k + 3]!, packed[k + 4]!, packed[k + 5]!)
       ) {
-        cacheHits++;
-        files.push({ path, size: c.key.size, digests: pick(c.digests, algorithms), cached: true });
+        hit(path, c);
         continue;
       }
     }
@@ -293,15 +382,19 @@ export async function measureTree(rootsIn: readonly string[], o: TreeOptions = {
         hashedBytes += r.key.size;
         if (cache) {
           if (r.racy) cache.delete(r.path);
-          else cache.set(r.path, { key: r.key, digests });
+          else {
+            cache.set(r.path, { key: r.key, digests });
+            stored++;
+          }
         }
         break;
       }
     }
   }
 
-  if (cache) {
-    // Forget files under these roots that are gone.
+  // Forget files under these roots that are gone. Every walked file now in the cache is a hit or was just stored;
+  // when that is all the cache holds, nothing is stale and the scan is skipped.
+  if (cache && cache.size !== cacheHits + stored) {
     const seen = new Set(w.files);
     for (const p of [...cache.entries.keys()]) if (!seen.has(p) && under(p, roots)) cache.delete(p);
   }
@@ -341,6 +434,13 @@ export async function measureTree(rootsIn: readonly string[], o: TreeOptions = {
       ms,
     },
   };
+}
+
+/** The cached digests themselves when they hold exactly the algorithms asked for (no copy), else a pick. */
+function exactly(d: Partial<Record<HashName, string>>, algs: readonly HashName[]): Partial<Record<HashName, string>> {
+  let n = 0;
+  for (const k in d) if (d[k as HashName] !== undefined) n++;
+  return n === algs.length ? d : pick(d, algs);
 }
 
 function pick(d: Partial<Record<HashName, string>>, algs: readonly HashName[]): Partial<Record<HashName, string>> {

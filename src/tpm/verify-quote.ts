@@ -275,3 +275,39 @@ export async function verifyQuoteWithHistory(
   await history.put(device, v.clock);
   return v.attest;
 }
+
+/**
+ * Compares PCR values an attester reported (and a quote vouched for) with the values a verifier replayed from
+ * logs: one VerifyError per differing PCR, naming the PCR and the bank. A bank or PCR that was replayed but not
+ * reported is a failure too; reported PCRs without a replayed value are not judged here.
+ */
+export function comparePcrs(reported: readonly ExpectedBank[], replayed: readonly ExpectedBank[]): VerifyError[] {
+  const out: VerifyError[] = [];
+  for (const want of replayed) {
+    const bank = HASH_LABEL(want.hash);
+    const got = reported.find((b) => b.hash === want.hash);
+    for (const [pcr, value] of [...want.values].sort((a, b) => a[0] - b[0])) {
+      const have = got?.values.get(pcr);
+      if (!have) out.push(new VerifyError('pcr', `PCR ${pcr} (${bank}) was not quoted`));
+      else if (!equal(have, value))
+        out.push(
+          new VerifyError(
+            'pcr',
+            `PCR ${pcr} (${bank}) is ${toHex(have)} in the quote, the logs replay to ${toHex(value)}`,
+          ),
+        );
+    }
+  }
+  return out;
+}
+
+/**
+ * Checks a quote over the PCR values the attester reported (`input.pcrs`) and then each of those values against
+ * the replayed ones, so that a tampered log names the PCR it breaks. Reports every failure.
+ */
+export function checkQuoteReplay(input: QuoteInput & { replayed: readonly ExpectedBank[] }): QuoteVerdict {
+  const { replayed, ...q } = input;
+  const v = checkQuote(q);
+  const failures = [...v.failures, ...comparePcrs(q.pcrs, replayed)];
+  return { ...v, ok: failures.length === 0, failures };
+}

@@ -12,7 +12,7 @@ import { buildImaLog } from '../../src/measure/ima-builder.ts';
 import { parseEventLog, encodeEventLog } from '../../src/measure/eventlog.ts';
 import { buildEventLogBytes, separator } from '../../src/measure/eventlog-builder.ts';
 import { EventType } from '../../src/measure/eventlog.ts';
-import { replayEventLog, replayIma } from '../../src/measure/replay.ts';
+import { replayEventLog, replayIma, replayImaBinary } from '../../src/measure/replay.ts';
 import { parseManifest, writeManifestText, writeManifestJson, emptyManifest } from '../../src/measure/manifest.ts';
 import { encodeImaAscii } from '../../src/measure/ima.ts';
 
@@ -29,6 +29,14 @@ const imaEntries = () =>
 const limits = { maxEntries: 1000, maxEntrySize: 4096 };
 
 export const targets: FuzzTarget[] = [
+  {
+    name: 'ima-binary-streaming-replay',
+    seeds: () => [encodeImaBinary(imaEntries())],
+    run(input) {
+      replayImaBinary(input, { bank: 'sha256', templateHashAlg: 'sha1', limits });
+      replayImaBinary(input, { bank: 'sha1', templateHashAlg: 'sha1', mode: 'padded-sha1', limits });
+    },
+  },
   {
     name: 'ima-binary',
     seeds: () => [encodeImaBinary(imaEntries())],

@@ -23,6 +23,15 @@ import { TPMT_SIGNATURE } from '../../src/tpm/types/signature.ts';
 import { TPM_ALG } from '../../src/tpm/types/constants.ts';
 import { verifyQuote } from '../../src/tpm/verify-quote.ts';
 import { spkiDer } from '../../src/tpm/keys.ts';
+import { checkQuoteReplay } from '../../src/tpm/verify-quote.ts';
+import type { ExpectedBank } from '../../src/tpm/verify-quote.ts';
+import { buildImaLog, bootAggregateEntry } from '../../src/measure/ima-builder.ts';
+import { bootAggregate, encodeImaBinary, parseImaBinary } from '../../src/measure/ima.ts';
+import type { ImaEntry } from '../../src/measure/ima.ts';
+import { buildEventLog, separator } from '../../src/measure/eventlog-builder.ts';
+import { EventType, encodeEventLog, parseEventLog } from '../../src/measure/eventlog.ts';
+import { eventLogExtends, imaExtends, replayEventLog, verifyImaList } from '../../src/measure/replay.ts';
+import type { PcrExtend } from '../../src/measure/replay.ts';
 
 type Ctx = { scenario: (name: string, fn: () => Promise<string | void>) => Promise<boolean>; log: (s: string) => void };
 
@@ -264,6 +273,198 @@ export async function run({ scenario, log }: Ctx): Promise<void> {
         .digest();
       if (!equal(ours, expect2)) throw new Error(`our PCR_Read ${toHex(ours)} after tpm2_pcrextend`);
       return `PCR 23 = ${toHex(ours).slice(0, 16)}…`;
+    });
+
+    await scenario('IMA and event-log replay match a quote over the same PCRs (ours and tpm2_quote)', async () => {
+      const enc = (s: string) => new TextEncoder().encode(s);
+      // A firmware log (PCRs 0–7, both banks) and, after it, an IMA list whose boot_aggregate covers PCRs 0–9.
+      const firmware = buildEventLog(
+        [
+          { pcr: 0, type: EventType.EV_S_CRTM_VERSION, data: enc('attestd-interop-crtm 1.0') },
+          { pcr: 0, type: EventType.EV_POST_CODE, data: enc('POST CODE'), hashed: enc('firmware volume 0') },
+          { pcr: 1, type: EventType.EV_PLATFORM_CONFIG_FLAGS, data: enc('config flags') },
+          { pcr: 2, type: EventType.EV_EFI_BOOT_SERVICES_DRIVER, data: enc('option ROM'), hashed: enc('rom image') },
+          { pcr: 4, type: EventType.EV_EFI_BOOT_SERVICES_APPLICATION, data: enc('shim'), hashed: enc('shimx64.efi') },
+          { pcr: 4, type: EventType.EV_EFI_BOOT_SERVICES_APPLICATION, data: enc('grub'), hashed: enc('grubx64.efi') },
+          { pcr: 7, type: EventType.EV_EFI_VARIABLE_DRIVER_CONFIG, data: enc('SecureBoot=1') },
+          ...[0, 1, 2, 3, 4, 5, 6, 7].map(separator),
+        ],
+        { banks: ['sha1', 'sha256'] },
+      );
+      const eventLog = parseEventLog(encodeEventLog(firmware));
+      const boot = replayEventLog(eventLog, 'sha256');
+      const files = ['/usr/bin/bash', '/usr/lib/x86_64-linux-gnu/libc.so.6', '/etc/ld.so.cache', '/usr/sbin/charon'];
+      const ima: ImaEntry[] = [
+        bootAggregateEntry(bootAggregate(boot, 'sha256'), 'sha256', { templateHashAlg: 'sha256' }),
+        ...buildImaLog(
+          [
+            ...files.map((path) => ({ path, digest: createHash('sha256').update(path).digest() })),
+            { path: '/var/log/open-writers', digest: new Uint8Array(32), violation: true },
+          ],
+          { templateHashAlg: 'sha256' },
+        ),
+      ];
+      const imaBytes = encodeImaBinary(ima);
+
+      // Extend swtpm's PCRs as firmware and the kernel would: each event in both banks, in log order.
+      const both = async (sha1: PcrExtend[], sha256: PcrExtend[]) => {
+        for (const [i, e] of sha256.entries())
+          await tpm.pcrExtend(e.pcr, [
+            { hashAlg: TPM_ALG.SHA1, digest: sha1[i]!.digest },
+            { hashAlg: TPM_ALG.SHA256, digest: e.digest },
+          ]);
+      };
+      await both(eventLogExtends(firmware, 'sha1'), eventLogExtends(firmware, 'sha256'));
+      await both(imaExtends(ima, 'sha1'), imaExtends(ima, 'sha256'));
+
+      // The verifier's side: parse the logs, check every template hash, replay into the sha256 bank.
+      // Every PCR the logs extend (separators aside). tpm2_checkquote 5.4 rejects a raw PCR-values file of 8 or more
+      // PCRs ("Failed to hash PCR values related to quote"), so the selection stays below that.
+      const quoted = [0, 1, 2, 4, 7, 10];
+      const replay = (imaList: Uint8Array, log = eventLog): ExpectedBank => {
+        const v = verifyImaList(parseImaBinary(imaList, { templateHashAlg: 'sha256' }), {
+          bank: 'sha256',
+          templateHashAlg: 'sha256',
+        });
+        if (v.mismatches.length) throw new Error(`template hash mismatch at entry ${v.mismatches[0]!.index}`);
+        const fw = replayEventLog(log, 'sha256');
+        const values = new Map(quoted.map((i) => [i, i === 10 ? v.pcrs.get(10)! : fw.get(i)!]));
+        return { hash: TPM_ALG.SHA256, values };
+      };
+      const replayed = replay(imaBytes);
+
+      // Two quotes over the same PCRs: ours, and tpm2_quote's with the same persisted AIK.
+      const aik = await createAik(tpm, { replace: true });
+      writeFileSync(f('replay-ak.pub'), marshal(TPM2B_PUBLIC, aik.public));
+      const sel = `sha256:${quoted.join(',')}`;
+      const nonce = await tpm.getRandom(20);
+      const ours = await tpm.quote(
+        aik.handle,
+        nonce,
+        [{ hash: TPM_ALG.SHA256, pcrSelect: pcrSelectBytes(quoted) }],
+        KEY_SCHEME,
+      );
+      const reportedOurs = (await tpm.pcrRead([{ hash: TPM_ALG.SHA256, pcrs: quoted }])).banks.get(TPM_ALG.SHA256)!;
+      writeFileSync(f('replay-ours.msg'), ours.quoted);
+      writeFileSync(f('replay-ours.sig'), marshal(TPMT_SIGNATURE, ours.signature));
+      const toolNonce = toHex(await tpm.getRandom(20));
+      tool(
+        'tpm2_quote',
+        '-c',
+        `0x${aik.handle.toString(16)}`,
+        '-l',
+        sel,
+        '-q',
+        toolNonce,
+        '-m',
+        f('replay-t.msg'),
+        '-s',
+        f('replay-t.sig'),
+        '-g',
+        'sha256',
+      );
+      tool('tpm2_pcrread', sel, '-o', f('replay-t.read'));
+      flushAll();
+      const raw = readFileSync(f('replay-t.read'));
+      if (raw.byteLength !== 32 * quoted.length) throw new Error(`tpm2_pcrread wrote ${raw.byteLength} bytes`);
+      const reportedTools = new Map(quoted.map((p, i) => [p, new Uint8Array(raw.subarray(32 * i, 32 * (i + 1)))]));
+
+      const quotes = [
+        { who: 'ours', msg: 'replay-ours.msg', sig: 'replay-ours.sig', nonce: nonce, reported: reportedOurs },
+        {
+          who: 'tpm2_quote',
+          msg: 'replay-t.msg',
+          sig: 'replay-t.sig',
+          nonce: fromHex(toolNonce),
+          reported: reportedTools,
+        },
+      ];
+      const check = (q: (typeof quotes)[number], expect: ExpectedBank) =>
+        checkQuoteReplay({
+          quoted: readFileSync(f(q.msg)),
+          signature: readFileSync(f(q.sig)),
+          aik: aik.public,
+          nonce: q.nonce,
+          pcrs: [{ hash: TPM_ALG.SHA256, values: q.reported }],
+          replayed: [expect],
+        });
+      const checkquote = (q: (typeof quotes)[number], values: ExpectedBank) => {
+        writeFileSync(f('replay.pcrs'), concat(...quoted.map((i) => values.values.get(i)!)));
+        return spawnSync(
+          'tpm2_checkquote',
+          [
+            '-u',
+            f('replay-ak.pub'),
+            '-m',
+            f(q.msg),
+            '-s',
+            f(q.sig),
+            '-f',
+            f('replay.pcrs'),
+            '-l',
+            sel,
+            '-g',
+            'sha256',
+            '-q',
+            toHex(q.nonce),
+          ],
+          { encoding: 'utf8', env: { ...process.env, TPM2TOOLS_TCTI: sw.tcti } },
+        );
+      };
+      for (const q of quotes) {
+        const v = check(q, replayed);
+        if (!v.ok) throw new Error(`${q.who}: ${v.failures.map((x) => x.message).join('; ')}`);
+        const r = checkquote(q, replayed);
+        if (r.status !== 0)
+          throw new Error(`tpm2_checkquote rejects the ${q.who} quote with the replayed PCRs: ${r.stderr}`);
+      }
+
+      // Tampering 1: a file digest changed without fixing the template hash — the template check names the entry.
+      const forged = ima.map((e) => ({ ...e, fields: [...e.fields] }));
+      const d = new Uint8Array(forged[2]!.fields[0]!);
+      d[d.byteLength - 1]! ^= 1;
+      forged[2]!.fields[0] = d;
+      delete forged[2]!.raw;
+      let named = '';
+      try {
+        replay(encodeImaBinary(forged));
+      } catch (e) {
+        named = e instanceof Error ? e.message : String(e);
+      }
+      if (!/entry 2/.test(named)) throw new Error(`a forged template digest went unnoticed (${named || 'accepted'})`);
+      // Tampering 2: a consistent rewrite (template hash recomputed) — the replay no longer matches, naming PCR 10.
+      const rewritten = buildImaLog(
+        [...files.slice(0, 3), '/usr/sbin/not-charon'].map((path) => ({
+          path,
+          digest: createHash('sha256').update(path).digest(),
+        })),
+        { templateHashAlg: 'sha256' },
+      );
+      const badIma = replay(encodeImaBinary([ima[0]!, ...rewritten, ima[ima.length - 1]!]));
+      // Tampering 3: one firmware event's digest swapped — the failure names PCR 4.
+      const badFw = structuredClone(eventLog);
+      const ev = badFw.events.find((e) => e.pcr === 4)!;
+      ev.digests = ev.digests.map((x) => ({
+        alg: x.alg,
+        digest: createHash(x.alg === TPM_ALG.SHA1 ? 'sha1' : 'sha256')
+          .update('evil grub')
+          .digest(),
+      }));
+      const badBoot = replay(imaBytes, badFw);
+      for (const [what, bad, pcr] of [
+        ['IMA', badIma, 10],
+        ['event log', badBoot, 4],
+      ] as const) {
+        for (const q of quotes) {
+          const v = check(q, bad);
+          const named = v.failures.map((x) => x.message).join('; ');
+          if (v.ok || !v.failures.some((x) => x.what === 'pcr' && x.message.includes(`PCR ${pcr} (sha256)`)))
+            throw new Error(`tampered ${what} log vs ${q.who} quote: ${named || 'accepted'}`);
+          if (v.failures.length !== 1) throw new Error(`tampered ${what} log: more failures than PCR ${pcr}: ${named}`);
+          if (checkquote(q, bad).status === 0) throw new Error(`tpm2_checkquote accepted the tampered ${what} replay`);
+        }
+      }
+      return `${eventLog.events.length} firmware events + ${ima.length} IMA entries (1 violation); PCR10 ${toHex(replayed.values.get(10)!).slice(0, 16)}…; both quotes verify, tampering names PCR 10 / PCR 4`;
     });
   } finally {
     await transport.close();

@@ -21,7 +21,7 @@ import {
   verifyTemplateHashes,
 } from '../../../src/measure/ima.ts';
 import { buildImaEntry, buildImaLog, type ImaMeasurement } from '../../../src/measure/ima-builder.ts';
-import { imaExtends, replayIma, verifyImaList } from '../../../src/measure/replay.ts';
+import { imaExtends, replayIma, replayImaBinary, verifyImaList } from '../../../src/measure/replay.ts';
 import { extend } from '../../../src/measure/hash.ts';
 
 const sha = (alg: string, ...parts: (string | Uint8Array)[]) => {
@@ -337,4 +337,82 @@ test('verifyImaList checks and replays in one pass, reporting every mismatch and
     ],
   );
   assert.notDeepEqual(r.pcrs.get(10), good.pcrs.get(10));
+});
+
+test('property: replayImaBinary streams to exactly what verifyImaList(parseImaBinary(…)) gives, errors included', () => {
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.oneof(
+          measurementArb,
+          // Legacy "ima" entries and other PCRs, which the streaming path handles apart.
+          fc
+            .record({ path: fc.constantFrom('/legacy', 'boot_aggregate'), seed: fc.nat(), pcr: fc.nat({ max: 11 }) })
+            .map((r): ImaMeasurement => ({
+              path: r.path,
+              template: 'ima',
+              alg: 'sha1',
+              digest: sha('sha1', String(r.seed)),
+              pcr: r.pcr,
+            })),
+        ),
+        { maxLength: 8 },
+      ),
+      fc.constantFrom('sha1' as const, 'sha256' as const),
+      fc.constantFrom('sha1' as const, 'sha256' as const),
+      fc.constantFrom('per-bank' as const, 'padded-sha1' as const),
+      fc.option(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 }))),
+      (ms, templateHashAlg, bank, mode, flip) => {
+        const bin = new Uint8Array(encodeImaBinary(buildImaLog(ms, { templateHashAlg })));
+        // Tampering: one byte changed anywhere (framing, digest, template data).
+        if (flip && bin.byteLength) bin[flip[0] % bin.byteLength]! ^= flip[1];
+        const o = { bank, templateHashAlg, mode };
+        let want: unknown;
+        try {
+          want = verifyImaList(parseImaBinary(bin, { templateHashAlg }), o);
+        } catch (e) {
+          want = e;
+        }
+        let got: unknown;
+        try {
+          got = replayImaBinary(bin, o);
+        } catch (e) {
+          got = e;
+        }
+        if (want instanceof Error) {
+          assert.ok(got instanceof Error, 'replayImaBinary accepted what parseImaBinary rejects');
+          assert.equal(got.constructor, want.constructor);
+          assert.equal(got.message, want.message);
+        } else assert.deepEqual(got, want);
+      },
+    ),
+    { numRuns: 400 },
+  );
+});
+
+test('replayImaBinary names every tampered entry and keeps the limits', () => {
+  const entries = buildImaLog(
+    ['/a', '/b', '/c'].map((path) => ({ path, digest: sha('sha256', path) })),
+    { templateHashAlg: 'sha256' },
+  );
+  const bad = entries.map((e, i) =>
+    i > 0 ? { ...e, raw: undefined, fields: [e.fields[0]!, new TextEncoder().encode('/x\0')] } : e,
+  );
+  const r = replayImaBinary(encodeImaBinary(bad), { bank: 'sha256', templateHashAlg: 'sha256' });
+  assert.deepEqual(
+    r.mismatches.map((m) => [m.index, m.path]),
+    [
+      [1, '/x'],
+      [2, '/x'],
+    ],
+  );
+  assert.throws(
+    () =>
+      replayImaBinary(encodeImaBinary(entries), {
+        bank: 'sha256',
+        templateHashAlg: 'sha256',
+        limits: { maxEntries: 2 },
+      }),
+    LimitError,
+  );
 });

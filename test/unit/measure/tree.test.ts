@@ -11,14 +11,16 @@ import {
   appendFileSync,
   readFileSync,
   utimesSync,
+  lstatSync,
 } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import fc from 'fast-check';
 import { LimitError } from '../../../src/common/index.ts';
 import { measureTree, treeManifest, TreePool } from '../../../src/measure/tree.ts';
-import { TreeCache } from '../../../src/measure/tree-cache.ts';
+import { TreeCache, nsToMs } from '../../../src/measure/tree-cache.ts';
 import { isRacy } from '../../../src/measure/tree-hash.ts';
 import { measure } from '../../../src/measure/cli.ts';
 import { parseManifest, diffManifests } from '../../../src/measure/manifest.ts';
@@ -242,4 +244,58 @@ test('racy timestamps: files changed within a timestamp tick of their reading ar
   const wholeSecond = (BigInt(now) / 1000n - 1n) * 1_000_000_000n;
   assert.equal(isRacy(wholeSecond, now), true);
   assert.equal(isRacy(wholeSecond - 5_000_000_000n, now), false);
+});
+
+test('cache passes agree with uncached ones whoever makes the lstat calls (the walk, or a kept pool)', async (t) => {
+  const dir = makeTree();
+  const pool = new TreePool(2);
+  t.after(async () => {
+    await pool.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const past = new Date(Date.now() - 60_000);
+  for (const f of (await measureTree([dir])).files) utimesSync(f.path, past, past);
+  await new Promise((r) => setTimeout(r, 50)); // ctime leaves the racy window
+  const cache = new TreeCache();
+  await measureTree([dir], { cache, pool });
+  const saved = cache.toJson();
+  // Changes of every kind: content, a file replaced by a symlink and by a directory, a removal, a new file.
+  appendFileSync(join(dir, 'a/b/f7'), 'more');
+  rmSync(join(dir, 'a/b/f8'));
+  symlinkSync('f9', join(dir, 'a/b/f8'));
+  rmSync(join(dir, 'a/b/f10'));
+  mkdirSync(join(dir, 'a/b/f10'));
+  writeFileSync(join(dir, 'a/b/f10/inner'), 'inner');
+  rmSync(join(dir, 'a/b/f11'));
+  writeFileSync(join(dir, 'a/new'), 'new');
+  const truth = treeManifest(await measureTree([dir]));
+  for (const mode of ['walk', 'pool'] as const) {
+    const c = TreeCache.fromJson(saved);
+    const r = await measureTree([dir], mode === 'pool' ? { cache: c, pool, poolStatMin: 1 } : { cache: c });
+    assert.deepEqual(treeManifest(r), truth, mode);
+    assert.equal(r.stats.hashedFiles, 3, `${mode}: f7, f10/inner and new are hashed`);
+    assert.equal(r.stats.cacheHits, r.stats.files - 3, mode);
+    assert.ok(!c.entries.has(join(dir, 'a/b/f11')) && !c.entries.has(join(dir, 'a/b/f8')), mode);
+  }
+});
+
+test('nsToMs gives the millisecond double a plain lstat holds (fast path and BigInt path agree)', () => {
+  for (const p of [import.meta.filename, tmpdir(), '/etc/hostname']) {
+    let big;
+    try {
+      big = lstatSync(p, { bigint: true });
+    } catch {
+      continue;
+    }
+    const plain = lstatSync(p);
+    assert.equal(nsToMs(String(big.mtimeNs)), plain.mtimeMs, p);
+    assert.equal(nsToMs(String(big.ctimeNs)), plain.ctimeMs, p);
+  }
+  fc.assert(
+    fc.property(fc.bigInt({ min: 0n, max: 2n ** 62n }), (ns) => {
+      const b = ns;
+      assert.equal(nsToMs(String(ns)), Number(b / 1_000_000_000n) * 1e3 + Number(b % 1_000_000_000n) / 1e6);
+    }),
+  );
+  assert.equal(nsToMs('-1500000000'), -1500);
 });

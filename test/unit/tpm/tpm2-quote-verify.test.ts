@@ -18,6 +18,8 @@ import {
   MemoryQuoteHistory,
   QuoteVerifyError,
   checkQuote,
+  checkQuoteReplay,
+  comparePcrs,
   pcrDigest,
   selectionOf,
   verifyQuote,
@@ -232,4 +234,35 @@ test('a structure that is not a TPM-generated quote is rejected naming magic and
   assert.deepEqual(whats({ ...q, nonce, pcrs }), ['magic']);
   const e = checkQuote({ ...q, nonce, pcrs }).failures[0];
   assert.ok(e instanceof VerifyError && /is not TPM_GENERATED_VALUE/.test(e.message));
+});
+
+test('replayed PCR values: a good quote passes; each differing or unquoted PCR is named with its bank', () => {
+  const i = inputOf(load('swtpm-quote-ecc.json'));
+  const reported = i.pcrs[0]!.values;
+  assert.equal(checkQuoteReplay({ ...i, replayed: [{ hash: TPM_ALG.SHA256, values: reported }] }).ok, true);
+  const replayed = new Map(reported);
+  replayed.set(3, new Uint8Array(32).fill(7));
+  replayed.set(10, new Uint8Array(32));
+  const v = checkQuoteReplay({ ...i, replayed: [{ hash: TPM_ALG.SHA256, values: replayed }] });
+  assert.equal(v.ok, false);
+  assert.deepEqual(
+    v.failures.map((f) => f.message.replace(/ is .*/, '')),
+    ['pcr: PCR 3 (sha256)', 'pcr: PCR 10 (sha256) was not quoted'],
+  );
+  // A bank that was not reported at all: every replayed PCR of it is named.
+  const sha1 = comparePcrs(i.pcrs, [{ hash: TPM_ALG.SHA1, values: new Map([[0, new Uint8Array(20)]]) }]);
+  assert.deepEqual(
+    sha1.map((f) => f.message),
+    ['pcr: PCR 0 (sha1) was not quoted'],
+  );
+  // Quote failures and replay failures are reported together.
+  const both = checkQuoteReplay({
+    ...i,
+    nonce: new Uint8Array(20),
+    replayed: [{ hash: TPM_ALG.SHA256, values: replayed }],
+  });
+  assert.deepEqual(
+    both.failures.map((f) => f.what),
+    ['nonce', 'pcr', 'pcr'],
+  );
 });
