@@ -1,0 +1,54 @@
+/**
+ * TCG PTS Request PTS Protocol Capabilities (type 0x01000000) and PTS Protocol Capabilities (type 0x02000000)
+ * (PTS IF-M Binding §3.7): the same layout, the sender's capability flags.
+ *
+ *                      1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                  Reserved                       |C|V|D|T|X|
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *
+ * C current evidence 0x10, V verification 0x08, D D-H nonce negotiation 0x04, T trusted platform 0x02,
+ * X XML integrity reports 0x01. strongSwan reads 16 reserved bits and a 16-bit flags field; bits beyond the five
+ * are kept as received.
+ */
+import type { PaAttribute, PaAttributeCodec } from '../../tnc/pa/attribute.ts';
+import { Pen } from '../../tnc/pa/constants.ts';
+import { TcgPtsAttr } from '../constants.ts';
+
+export interface TcgPtsReqProtoCaps extends PaAttribute {
+  readonly kind: 'tcg/pts-req-proto-caps';
+  flags: number;
+}
+export interface TcgPtsProtoCaps extends PaAttribute {
+  readonly kind: 'tcg/pts-proto-caps';
+  flags: number;
+}
+
+export const tcgPtsReqProtoCaps: PaAttributeCodec<TcgPtsReqProtoCaps> = {
+  kind: 'tcg/pts-req-proto-caps',
+  vendor: Pen.TCG,
+  type: TcgPtsAttr.REQ_PROTO_CAPS,
+  name: 'Request PTS Protocol Capabilities',
+  encodeValue(w, a) {
+    w.u16(0).u16(a.flags);
+  },
+  decodeValue(r) {
+    r.skip(2, 'reserved');
+    return { flags: r.u16('flags') };
+  },
+};
+
+export const tcgPtsProtoCaps: PaAttributeCodec<TcgPtsProtoCaps> = {
+  kind: 'tcg/pts-proto-caps',
+  vendor: Pen.TCG,
+  type: TcgPtsAttr.PROTO_CAPS,
+  name: 'PTS Protocol Capabilities',
+  encodeValue(w, a) {
+    w.u16(0).u16(a.flags);
+  },
+  decodeValue(r) {
+    r.skip(2, 'reserved');
+    return { flags: r.u16('flags') };
+  },
+};
