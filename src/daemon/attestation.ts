@@ -58,11 +58,19 @@ export interface AttestationConfig {
   modules: Record<string, Record<string, unknown>>;
 }
 
+/** A settings value as a module option: integers as numbers, yes/no/true/false as booleans (strongSwan style). */
+function optionValue(v: string): unknown {
+  if (/^\d+$/.test(v)) return Number(v);
+  if (v === 'yes' || v === 'true') return true;
+  if (v === 'no' || v === 'false') return false;
+  return v;
+}
+
 /** Values of a settings section as a plain object (for per-module options). */
 function plain(section: SettingsSection | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (!section) return out;
-  for (const [k, v] of section.values) out[k] = /^\d+$/.test(v) ? Number(v) : v;
+  for (const [k, v] of section.values) out[k] = optionValue(v);
   for (const [k, s] of section.sections) out[k] = plain(s);
   return out;
 }
