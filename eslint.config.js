@@ -33,7 +33,11 @@ function boundaryFor(folder, files = [`src/${folder}/**/*.ts`], extra = []) {
   const siblingsAllowed = { imc: ['tnc', 'pts', 'swima'], imv: ['tnc', 'pts', 'swima'], pts: ['tnc'], swima: ['tnc'], server: ['refdb'], cli: ['daemon'] };
   const allowed = new Set(siblingsAllowed[folder] ?? []);
   let deny = forbidden.filter((f) => !allowed.has(f));
-  if (verifierOnly.includes(folder)) deny = [...new Set([...deny, 'tpm', 'measure'])];
+  // Verifier-side folders get no TPM at all and only the pure parts of measurement (parsers, manifests, replay).
+  if (verifierOnly.includes(folder)) {
+    deny = [...new Set([...deny, 'tpm'])].filter((f) => f !== 'measure');
+    extra = [...extra, ...verifierPatterns];
+  }
   // IKE reaches the data plane only through its own interface (src/ike/dataplane.ts); the daemon wires ESP in.
   if (folder === 'ike') deny = [...new Set([...deny, 'esp'])];
   return {

@@ -1,0 +1,983 @@
+/**
+ * The reference store: one implementation over a SqlDriver, so SQLite and PostgreSQL behave the same (the contract
+ * suite in test/contract/refdb runs on both). Bulk work (reference hash and package imports, verifier lookups) is
+ * one statement per batch over a row source (`Dialect.rows`), never one per file.
+ *
+ * Its lookup methods satisfy the interfaces the verifiers take by injection (see lookup.ts); verifier code never
+ * imports this module.
+ */
+import { ConfigError, LimitError, ParseError } from '../common/errors.ts';
+import { DIGEST_SIZE, isHashName, type HashName } from '../measure/hash.ts';
+import { LATEST_VERSION, migrate, schemaVersion, type MigrateResult } from './migrations.ts';
+import type { ColumnType, Row, SqlDriver, SqlExecutor, SqlValue } from './sql.ts';
+import { bytes, num, optNum, str } from './sql.ts';
+import {
+  isPolicyType,
+  type Component,
+  type ComponentHash,
+  type Device,
+  type Enforcement,
+  type FileHashRow,
+  type Group,
+  type PackageInfo,
+  type PackageVersionRow,
+  type Policy,
+  type PolicyTypeValue,
+  type Product,
+  type Result,
+  type Session,
+  type StoredHash,
+  type SwidEvent,
+  type SwidTag,
+  type WorkItem,
+} from './types.ts';
+
+/** Rows per bulk statement. */
+export const BATCH = 10_000;
+const HEX = /^[0-9a-f]*$/;
+
+/** Splits `/usr/bin/ls` into `/usr/bin` and `ls` (strongSwan's directories/files split); `/x` → `/`, `x`. */
+export function splitPath(path: string): { dir: string; name: string } {
+  const i = path.lastIndexOf('/');
+  if (i < 0) return { dir: '', name: path };
+  return { dir: i === 0 ? '/' : path.slice(0, i), name: path.slice(i + 1) };
+}
+
+/** Inverse of splitPath for every path that does not start with `//` (measured paths are normalized). */
+export function joinPath(dir: string, name: string): string {
+  if (dir === '') return name;
+  return dir === '/' ? `/${name}` : `${dir}/${name}`;
+}
+
+function bool(v: unknown): boolean {
+  return num(v) !== 0;
+}
+
+function policyOf(r: Row): Policy {
+  const type = num(r.type);
+  if (!isPolicyType(type)) throw new ParseError(`unknown policy type ${type}`, 0, `policies[${num(r.id)}].type`);
+  return {
+    id: num(r.id),
+    type,
+    name: str(r.name),
+    argument: str(r.argument),
+    recFail: num(r.rec_fail),
+    recNoResult: num(r.rec_noresult),
+    file: optNum(r.file),
+    dir: optNum(r.dir),
+  };
+}
+
+function deviceOf(r: Row): Device {
+  return {
+    id: num(r.id),
+    value: str(r.value),
+    description: str(r.description),
+    product: optNum(r.product),
+    trusted: bool(r.trusted),
+    created: optNum(r.created),
+    inactive: bool(r.inactive),
+  };
+}
+
+function sessionOf(r: Row): Session {
+  return {
+    id: num(r.id),
+    time: num(r.time),
+    connection: num(r.connection),
+    identity: str(r.identity),
+    device: optNum(r.device),
+    product: optNum(r.product),
+    rec: num(r.rec),
+  };
+}
+
+function workItemOf(r: Row): WorkItem {
+  const type = num(r.type);
+  if (!isPolicyType(type)) throw new ParseError(`unknown work item type ${type}`, 0, `workitems[${num(r.id)}].type`);
+  return {
+    id: num(r.id),
+    session: num(r.session),
+    enforcement: num(r.enforcement),
+    type,
+    argStr: str(r.arg_str),
+    argInt: num(r.arg_int),
+    recFail: num(r.rec_fail),
+    recNoResult: num(r.rec_noresult),
+    recFinal: optNum(r.rec_final),
+    result: r.result === null || r.result === undefined ? null : str(r.result),
+  };
+}
+
+function hashName(v: unknown, where: string): HashName {
+  const s = str(v);
+  if (!isHashName(s)) throw new ParseError(`unknown hash algorithm '${s}'`, 0, where);
+  return s;
+}
+
+function checkDigest(algo: string, hex: string, where: string): void {
+  if (!isHashName(algo)) throw new ParseError(`unknown hash algorithm '${algo}'`, 0, where);
+  if (hex.length !== 2 * DIGEST_SIZE[algo] || !HEX.test(hex)) throw new ParseError(`invalid ${algo} digest`, 0, where);
+}
+
+function hexOf(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}
+
+export interface PolicyInput {
+  type: PolicyTypeValue;
+  name: string;
+  argument?: string;
+  recFail: number;
+  recNoResult: number;
+  /** Path of the file a file policy measures. */
+  file?: string;
+  /** Path of the directory a directory policy measures. */
+  dir?: string;
+}
+
+export interface EnforcementInput {
+  policy: number;
+  group: number;
+  maxAge: number;
+  recFail?: number | null;
+  recNoResult?: number | null;
+}
+
+export interface SessionInput {
+  time: number;
+  connection?: number;
+  identity?: string;
+  device?: number | null;
+  product?: number | null;
+}
+
+export interface WorkItemInput {
+  enforcement: number;
+  type: PolicyTypeValue;
+  argStr: string;
+  argInt: number;
+  recFail: number;
+  recNoResult: number;
+}
+
+export interface ResultFilter {
+  session?: number;
+  device?: number;
+  limit?: number;
+}
+
+export class RefStore {
+  readonly driver: SqlDriver;
+  readonly #x: SqlExecutor;
+  readonly #inTx: boolean;
+
+  constructor(driver: SqlDriver, x: SqlExecutor = driver, inTx = false) {
+    this.driver = driver;
+    this.#x = x;
+    this.#inTx = inTx;
+  }
+
+  get dialect(): SqlDriver['dialect']['name'] {
+    return this.driver.dialect.name;
+  }
+
+  /** Runs fn with a store bound to one transaction; nested calls join the outer one. */
+  transaction<T>(fn: (s: RefStore) => Promise<T>): Promise<T> {
+    if (this.#inTx) return fn(this);
+    return this.driver.transaction((tx) => fn(new RefStore(this.driver, tx, true)));
+  }
+
+  /** A transaction with the dialect's bulk settings (see Dialect.bulkSettings). */
+  #bulk<T>(fn: (s: RefStore) => Promise<T>): Promise<T> {
+    return this.transaction(async (s) => {
+      for (const q of s.#x.dialect.bulkSettings) await s.#x.exec(q);
+      return fn(s);
+    });
+  }
+
+  migrate(target?: number): Promise<MigrateResult> {
+    return migrate(this.driver, target === undefined ? {} : { target });
+  }
+
+  schemaVersion(): Promise<number> {
+    return schemaVersion(this.driver);
+  }
+
+  /** Throws unless the schema is the one this code was written for (after `migrate`). */
+  async checkSchema(): Promise<void> {
+    const v = await this.schemaVersion();
+    if (v !== LATEST_VERSION) throw new ConfigError(`database schema is version ${v}, expected ${LATEST_VERSION}`);
+  }
+
+  close(): Promise<void> {
+    return this.driver.close();
+  }
+
+  async #insertId(sql: string, params: readonly SqlValue[]): Promise<number> {
+    const r = await this.#x.get(`${sql} RETURNING id`, params);
+    return num(r?.id);
+  }
+
+  /** INSERT … ON CONFLICT DO NOTHING, then the id of the row by its unique key. */
+  async #getOrCreate(
+    table: string,
+    keys: Record<string, SqlValue>,
+    extra: Record<string, SqlValue> = {},
+  ): Promise<number> {
+    const cols = Object.keys(keys);
+    const where = cols.map((c) => `${c} = ?`).join(' AND ');
+    const found = await this.#x.get(`SELECT id FROM ${table} WHERE ${where}`, Object.values(keys));
+    if (found) return num(found.id);
+    const all = { ...keys, ...extra };
+    const names = Object.keys(all);
+    await this.#x.run(
+      `INSERT INTO ${table} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`,
+      Object.values(all),
+    );
+    const r = await this.#x.get(`SELECT id FROM ${table} WHERE ${where}`, Object.values(keys));
+    return num(r?.id);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Products, groups, devices
+
+  addProduct(name: string): Promise<number> {
+    if (!name) throw new ConfigError('product name is empty');
+    return this.#getOrCreate('products', { name });
+  }
+
+  async productByName(name: string): Promise<Product | undefined> {
+    const r = await this.#x.get('SELECT id, name FROM products WHERE name = ?', [name]);
+    return r ? { id: num(r.id), name: str(r.name) } : undefined;
+  }
+
+  async listProducts(): Promise<Product[]> {
+    return (await this.#x.all('SELECT id, name FROM products ORDER BY id')).map((r) => ({
+      id: num(r.id),
+      name: str(r.name),
+    }));
+  }
+
+  async addGroup(g: { name: string; parent?: number | null; tofu?: boolean }): Promise<number> {
+    if (!g.name) throw new ConfigError('group name is empty');
+    const id = await this.#getOrCreate('groups', { name: g.name }, { parent: g.parent ?? null, tofu: g.tofu ? 1 : 0 });
+    await this.#x.run('UPDATE groups SET parent = ?, tofu = ? WHERE id = ?', [g.parent ?? null, g.tofu ? 1 : 0, id]);
+    return id;
+  }
+
+  async listGroups(): Promise<Group[]> {
+    return (await this.#x.all('SELECT id, name, parent, tofu FROM groups ORDER BY id')).map((r) => ({
+      id: num(r.id),
+      name: str(r.name),
+      parent: optNum(r.parent),
+      tofu: bool(r.tofu),
+    }));
+  }
+
+  async groupByName(name: string): Promise<Group | undefined> {
+    const r = await this.#x.get('SELECT id, name, parent, tofu FROM groups WHERE name = ?', [name]);
+    return r ? { id: num(r.id), name: str(r.name), parent: optNum(r.parent), tofu: bool(r.tofu) } : undefined;
+  }
+
+  async group(id: number): Promise<Group | undefined> {
+    const r = await this.#x.get('SELECT id, name, parent, tofu FROM groups WHERE id = ?', [id]);
+    return r ? { id: num(r.id), name: str(r.name), parent: optNum(r.parent), tofu: bool(r.tofu) } : undefined;
+  }
+
+  async addGroupMember(group: number, device: number): Promise<void> {
+    await this.#x.run('INSERT INTO groups_members (group_id, device_id) VALUES (?, ?) ON CONFLICT DO NOTHING', [
+      group,
+      device,
+    ]);
+  }
+
+  async deviceGroups(device: number): Promise<number[]> {
+    const rows = await this.#x.all('SELECT group_id FROM groups_members WHERE device_id = ? ORDER BY group_id', [
+      device,
+    ]);
+    return rows.map((r) => num(r.group_id));
+  }
+
+  async setProductDefaultGroup(group: number, product: number): Promise<void> {
+    await this.#x.run(
+      'INSERT INTO groups_product_defaults (group_id, product_id) VALUES (?, ?) ON CONFLICT DO NOTHING',
+      [group, product],
+    );
+  }
+
+  async productDefaultGroup(product: number): Promise<number | undefined> {
+    const r = await this.#x.get('SELECT group_id FROM groups_product_defaults WHERE product_id = ? ORDER BY id', [
+      product,
+    ]);
+    return r ? num(r.group_id) : undefined;
+  }
+
+  /** Registers a device by its identity value (AIK key id); an existing device keeps its trust flag. */
+  async addDevice(d: {
+    value: string;
+    description?: string;
+    product?: number | null;
+    trusted?: boolean;
+  }): Promise<number> {
+    if (!d.value) throw new ConfigError('device value is empty');
+    const id = await this.#getOrCreate(
+      'devices',
+      { value: d.value },
+      { description: d.description ?? '', product: d.product ?? null, trusted: d.trusted ? 1 : 0 },
+    );
+    return id;
+  }
+
+  async device(id: number): Promise<Device | undefined> {
+    const r = await this.#x.get('SELECT * FROM devices WHERE id = ?', [id]);
+    return r ? deviceOf(r) : undefined;
+  }
+
+  async deviceByValue(value: string): Promise<Device | undefined> {
+    const r = await this.#x.get('SELECT * FROM devices WHERE value = ?', [value]);
+    return r ? deviceOf(r) : undefined;
+  }
+
+  async listDevices(): Promise<Device[]> {
+    return (await this.#x.all('SELECT * FROM devices ORDER BY id')).map(deviceOf);
+  }
+
+  async setDeviceTrusted(id: number, trusted: boolean): Promise<boolean> {
+    return (await this.#x.run('UPDATE devices SET trusted = ? WHERE id = ?', [trusted ? 1 : 0, id])).changes === 1;
+  }
+
+  async setDeviceCreated(id: number, created: number): Promise<void> {
+    await this.#x.run('UPDATE devices SET created = ? WHERE id = ? AND created IS NULL', [created, id]);
+  }
+
+  /** Lookup for the verifiers: is this AIK key id a known, trusted, active device? Unknown ids are not trusted. */
+  async isDeviceTrusted(aikKeyId: string): Promise<boolean> {
+    const r = await this.#x.get('SELECT trusted, inactive FROM devices WHERE value = ?', [aikKeyId]);
+    return !!r && bool(r.trusted) && !bool(r.inactive);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Policies and enforcements
+
+  async #directoryId(path: string): Promise<number> {
+    return this.#getOrCreate('directories', { path });
+  }
+
+  async #fileId(path: string): Promise<number> {
+    const { dir, name } = splitPath(path);
+    return this.#getOrCreate('files', { dir: await this.#directoryId(dir), name });
+  }
+
+  async addPolicy(p: PolicyInput): Promise<number> {
+    if (!p.name) throw new ConfigError('policy name is empty');
+    const file = p.file ? await this.#fileId(p.file) : null;
+    const dir = p.dir ? await this.#directoryId(p.dir) : null;
+    const values: SqlValue[] = [p.type, p.argument ?? '', p.recFail, p.recNoResult, file, dir];
+    const existing = await this.#x.get('SELECT id FROM policies WHERE name = ?', [p.name]);
+    if (existing) {
+      await this.#x.run(
+        'UPDATE policies SET type = ?, argument = ?, rec_fail = ?, rec_noresult = ?, file = ?, dir = ? WHERE id = ?',
+        [...values, num(existing.id)],
+      );
+      return num(existing.id);
+    }
+    return this.#insertId(
+      'INSERT INTO policies (type, argument, rec_fail, rec_noresult, file, dir, name) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [...values, p.name],
+    );
+  }
+
+  async listPolicies(): Promise<Policy[]> {
+    return (await this.#x.all('SELECT * FROM policies ORDER BY id')).map(policyOf);
+  }
+
+  async policyByName(name: string): Promise<Policy | undefined> {
+    const r = await this.#x.get('SELECT * FROM policies WHERE name = ?', [name]);
+    return r ? policyOf(r) : undefined;
+  }
+
+  /** Path of a file or directory id (policy targets). */
+  async pathOf(kind: 'file' | 'dir', id: number): Promise<string | undefined> {
+    if (kind === 'dir') {
+      const r = await this.#x.get('SELECT path FROM directories WHERE id = ?', [id]);
+      return r ? str(r.path) : undefined;
+    }
+    const r = await this.#x.get(
+      'SELECT d.path, f.name FROM files AS f JOIN directories AS d ON d.id = f.dir WHERE f.id = ?',
+      [id],
+    );
+    return r ? joinPath(str(r.path), str(r.name)) : undefined;
+  }
+
+  async addEnforcement(e: EnforcementInput): Promise<number> {
+    await this.#x.run(
+      'INSERT INTO enforcements (policy, group_id, rec_fail, rec_noresult, max_age) VALUES (?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (policy, group_id) DO UPDATE SET rec_fail = excluded.rec_fail, ' +
+        'rec_noresult = excluded.rec_noresult, max_age = excluded.max_age',
+      [e.policy, e.group, e.recFail ?? null, e.recNoResult ?? null, e.maxAge],
+    );
+    const r = await this.#x.get('SELECT id FROM enforcements WHERE policy = ? AND group_id = ?', [e.policy, e.group]);
+    return num(r?.id);
+  }
+
+  async listEnforcements(group?: number): Promise<Enforcement[]> {
+    const rows =
+      group === undefined
+        ? await this.#x.all('SELECT * FROM enforcements ORDER BY id')
+        : await this.#x.all('SELECT * FROM enforcements WHERE group_id = ? ORDER BY id', [group]);
+    return rows.map((r) => ({
+      id: num(r.id),
+      policy: num(r.policy),
+      group: num(r.group_id),
+      recFail: optNum(r.rec_fail),
+      recNoResult: optNum(r.rec_noresult),
+      maxAge: num(r.max_age),
+    }));
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Sessions, work items, results
+
+  createSession(s: SessionInput): Promise<number> {
+    return this.#insertId('INSERT INTO sessions (time, connection, identity, device, product) VALUES (?, ?, ?, ?, ?)', [
+      s.time,
+      s.connection ?? 0,
+      s.identity ?? '',
+      s.device ?? null,
+      s.product ?? null,
+    ]);
+  }
+
+  async session(id: number): Promise<Session | undefined> {
+    const r = await this.#x.get('SELECT * FROM sessions WHERE id = ?', [id]);
+    return r ? sessionOf(r) : undefined;
+  }
+
+  async listSessions(o: { device?: number; limit?: number } = {}): Promise<Session[]> {
+    const limit = Math.max(1, Math.min(o.limit ?? 100, 10_000));
+    const rows =
+      o.device === undefined
+        ? await this.#x.all('SELECT * FROM sessions ORDER BY id DESC LIMIT ?', [limit])
+        : await this.#x.all('SELECT * FROM sessions WHERE device = ? ORDER BY id DESC LIMIT ?', [o.device, limit]);
+    return rows.map(sessionOf);
+  }
+
+  async setSessionRecommendation(id: number, rec: number): Promise<void> {
+    await this.#x.run('UPDATE sessions SET rec = ? WHERE id = ?', [rec, id]);
+  }
+
+  async addWorkItem(session: number, w: WorkItemInput): Promise<number> {
+    return this.#insertId(
+      'INSERT INTO workitems (session, enforcement, type, arg_str, arg_int, rec_fail, rec_noresult) ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [session, w.enforcement, w.type, w.argStr, w.argInt, w.recFail, w.recNoResult],
+    );
+  }
+
+  async workItems(session: number): Promise<WorkItem[]> {
+    return (await this.#x.all('SELECT * FROM workitems WHERE session = ? ORDER BY id', [session])).map(workItemOf);
+  }
+
+  async setWorkItemResult(id: number, result: string, recFinal: number): Promise<boolean> {
+    const r = await this.#x.run('UPDATE workitems SET result = ?, rec_final = ? WHERE id = ?', [result, recFinal, id]);
+    return r.changes === 1;
+  }
+
+  async deleteWorkItems(session: number): Promise<void> {
+    await this.#x.run('DELETE FROM workitems WHERE session = ?', [session]);
+  }
+
+  addResult(r: { session: number; policy: number; rec: number; result: string }): Promise<number> {
+    return this.#insertId('INSERT INTO results (session, policy, rec, result) VALUES (?, ?, ?, ?)', [
+      r.session,
+      r.policy,
+      r.rec,
+      r.result,
+    ]);
+  }
+
+  async listResults(f: ResultFilter = {}): Promise<(Result & { time: number; device: number | null })[]> {
+    const limit = Math.max(1, Math.min(f.limit ?? 1000, 1_000_000));
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    if (f.session !== undefined) {
+      where.push('r.session = ?');
+      params.push(f.session);
+    }
+    if (f.device !== undefined) {
+      where.push('s.device = ?');
+      params.push(f.device);
+    }
+    const rows = await this.#x.all(
+      'SELECT r.id, r.session, r.policy, r.rec, r.result, s.time, s.device FROM results AS r ' +
+        `JOIN sessions AS s ON s.id = r.session ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ` +
+        'ORDER BY r.id LIMIT ?',
+      [...params, limit],
+    );
+    return rows.map((r) => ({
+      id: num(r.id),
+      session: num(r.session),
+      policy: num(r.policy),
+      rec: num(r.rec),
+      result: str(r.result),
+      time: num(r.time),
+      device: optNum(r.device),
+    }));
+  }
+
+  /** Ids of the given results that exist (the kill -9 test checks committed ids in one query). */
+  async existingResults(ids: readonly number[]): Promise<Set<number>> {
+    const out = new Set<number>();
+    for (let i = 0; i < ids.length; i += BATCH) {
+      const rs = this.#x.dialect.rows(
+        [['id', 'int']],
+        ids.slice(i, i + BATCH).map((id) => [id]),
+      );
+      const rows = await this.#x.all(
+        `SELECT r.id FROM ${rs.sql} AS q ${this.#x.dialect.join} results AS r ON r.id = q.id`,
+        rs.params,
+      );
+      for (const r of rows) out.add(num(r.id));
+    }
+    return out;
+  }
+
+  /** The newest result of a policy for a device since `since` (seconds), as strongSwan's max_age check reads it. */
+  async latestResult(
+    policy: number,
+    device: number,
+    since: number,
+  ): Promise<{ rec: number; time: number } | undefined> {
+    const r = await this.#x.get(
+      'SELECT r.rec, s.time FROM results AS r JOIN sessions AS s ON s.id = r.session ' +
+        'WHERE r.policy = ? AND s.device = ? AND s.time > ? ORDER BY s.time DESC, r.id DESC LIMIT 1',
+      [policy, device, since],
+    );
+    return r ? { rec: num(r.rec), time: num(r.time) } : undefined;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Reference file hashes
+
+  /**
+   * Imports reference hashes for a product (and version label), replacing the digest of a (path, algorithm,
+   * version) already present. One transaction; three statements per batch of BATCH rows.
+   */
+  async importFileHashes(product: number, rows: Iterable<FileHashRow>, version = ''): Promise<number> {
+    return this.#bulk(async (s) => {
+      // A product version without hashes yet needs no replace step: rows are deduplicated across the whole import.
+      let replace = !!(await s.#x.get('SELECT 1 AS x FROM file_hashes WHERE product = ? AND version = ? LIMIT 1', [
+        product,
+        version,
+      ]));
+      let count = 0;
+      let batch = new Map<string, readonly [string, string, string, string]>();
+      const seen = new Set<string>();
+      const flush = async () => {
+        if (batch.size) await s.#importBatch(product, version, [...batch.values()], replace);
+        count += batch.size;
+        batch = new Map();
+      };
+      for (const r of rows) {
+        checkDigest(r.algo, r.digest, `file_hashes[${JSON.stringify(r.path.slice(0, 100))}]`);
+        if (!r.path) throw new ParseError('empty path', 0, 'file_hashes.path');
+        if (r.path.length > 4096) throw new LimitError('refdb.maxPathLength', `${r.path.length} characters`);
+        const { dir, name } = splitPath(r.path);
+        const key = `${r.algo}\0${r.path}`;
+        // A path repeated after its batch went out: the last digest wins, through the replace step from now on.
+        if (!replace && seen.has(key) && !batch.has(key)) replace = true;
+        if (!replace) seen.add(key);
+        batch.set(key, [dir, name, r.algo, r.digest]);
+        if (batch.size >= BATCH) await flush();
+      }
+      await flush();
+      if (count >= BATCH) for (const q of s.#x.dialect.analyze) await s.#x.exec(q);
+      return count;
+    });
+  }
+
+  async #importBatch(
+    product: number,
+    version: string,
+    rows: (readonly [string, string, string, string])[],
+    replace: boolean,
+  ): Promise<void> {
+    const d = this.#x.dialect;
+    const dirs = d.rows(
+      [['d', 'text']],
+      [...new Set(rows.map((r) => r[0]))].map((p) => [p]),
+    );
+    await this.#x.run(
+      `INSERT INTO directories (path) SELECT q.d FROM ${dirs.sql} AS q WHERE true ON CONFLICT DO NOTHING`,
+      dirs.params,
+    );
+    const names = new Map<string, readonly [string, string]>();
+    for (const r of rows) names.set(`${r[0]}\0${r[1]}`, [r[0], r[1]]);
+    const files = d.rows(
+      [
+        ['d', 'text'],
+        ['n', 'text'],
+      ],
+      [...names.values()],
+    );
+    // NOT EXISTS rather than ON CONFLICT: PostgreSQL's speculative insertion costs on every row, and the rows of
+    // one batch are distinct. A concurrent import of the same new file fails its transaction on the unique key.
+    await this.#x.run(
+      `INSERT INTO files (dir, name) SELECT dd.id, q.n FROM ${files.sql} AS q ` +
+        `${d.join} directories AS dd ON dd.path = q.d ` +
+        'WHERE NOT EXISTS (SELECT 1 FROM files AS f WHERE f.dir = dd.id AND f.name = q.n)',
+      files.params,
+    );
+    const cols: readonly (readonly [string, ColumnType])[] = [
+      ['d', 'text'],
+      ['n', 'text'],
+      ['a', 'text'],
+      ['h', 'text'],
+    ];
+    const hashes = d.rows(cols, rows);
+    if (d.name === 'postgres') {
+      if (!replace) {
+        await this.#x.run(
+          'INSERT INTO file_hashes (file, product, version, algo, digest) ' +
+            `SELECT f.id, CAST(? AS INTEGER), CAST(? AS TEXT), q.a, ${d.unhex('q.h')} FROM ${hashes.sql} AS q ` +
+            'JOIN directories AS dd ON dd.path = q.d JOIN files AS f ON f.dir = dd.id AND f.name = q.n',
+          [product, version, ...hashes.params],
+        );
+        return;
+      }
+      // Find what exists with the lookup's plan (row source outer, index probes inner), update those rows by id,
+      // insert the rest: cheaper there than ON CONFLICT DO UPDATE, whose speculative insertion costs on every row.
+      const found = await this.#x.all(
+        `SELECT q.d, q.n, q.a, h.id FROM ${hashes.sql} AS q ` +
+          'JOIN directories AS dd ON dd.path = q.d JOIN files AS f ON f.dir = dd.id AND f.name = q.n ' +
+          'JOIN file_hashes AS h ON h.file = f.id AND h.product = CAST(? AS INTEGER) AND h.algo = q.a ' +
+          'AND h.version = CAST(? AS TEXT)',
+        [...hashes.params, product, version],
+      );
+      const known = new Map(found.map((r) => [`${str(r.d)}\0${str(r.n)}\0${str(r.a)}`, num(r.id)]));
+      const fresh = rows.filter((r) => !known.has(`${r[0]}\0${r[1]}\0${r[2]}`));
+      if (known.size) {
+        const hexById = new Map<number, string>();
+        for (const r of rows) {
+          const id = known.get(`${r[0]}\0${r[1]}\0${r[2]}`);
+          if (id !== undefined) hexById.set(id, r[3]);
+        }
+        const upd = d.rows(
+          [
+            ['id', 'int'],
+            ['h', 'text'],
+          ],
+          [...hexById],
+        );
+        await this.#x.run(
+          `UPDATE file_hashes AS fh SET digest = ${d.unhex('u.h')} FROM ${upd.sql} AS u WHERE fh.id = u.id`,
+          upd.params,
+        );
+      }
+      if (!fresh.length) return;
+      const ins = d.rows(cols, fresh);
+      await this.#x.run(
+        'INSERT INTO file_hashes (file, product, version, algo, digest) ' +
+          `SELECT f.id, CAST(? AS INTEGER), CAST(? AS TEXT), q.a, ${d.unhex('q.h')} FROM ${ins.sql} AS q ` +
+          'JOIN directories AS dd ON dd.path = q.d JOIN files AS f ON f.dir = dd.id AND f.name = q.n',
+        [product, version, ...ins.params],
+      );
+      return;
+    }
+    await this.#x.run(
+      'INSERT INTO file_hashes (file, product, version, algo, digest) ' +
+        `SELECT f.id, CAST(? AS INTEGER), CAST(? AS TEXT), q.a, ${d.unhex('q.h')} FROM ${hashes.sql} AS q ` +
+        `${d.join} directories AS dd ON dd.path = q.d ${d.join} files AS f ON f.dir = dd.id AND f.name = q.n WHERE true ` +
+        'ON CONFLICT (product, file, algo, version) DO UPDATE SET digest = excluded.digest',
+      [product, version, ...hashes.params],
+    );
+  }
+
+  /**
+   * Lookup for the verifiers: the reference digests of these paths for a product, every algorithm and version
+   * (or one algorithm). Paths without a reference are absent from the map. One query per BATCH paths.
+   */
+  async fileHashes(product: number, paths: readonly string[], algo?: HashName): Promise<Map<string, StoredHash[]>> {
+    if (this.#x.dialect.bulkSettings.length && !this.#inTx)
+      return this.#bulk((s) => s.fileHashes(product, paths, algo));
+    const out = new Map<string, StoredHash[]>();
+    const d = this.#x.dialect;
+    const unique = [...new Set(paths)];
+    for (let i = 0; i < unique.length; i += BATCH) {
+      const rs = d.rows(
+        [
+          ['d', 'text'],
+          ['n', 'text'],
+        ],
+        unique.slice(i, i + BATCH).map((p) => {
+          const s = splitPath(p);
+          return [s.dir, s.name];
+        }),
+      );
+      const rows = await this.#x.all(
+        `SELECT q.d, q.n, h.algo, h.digest, h.version FROM ${rs.sql} AS q ` +
+          `${d.join} directories AS dd ON dd.path = q.d ${d.join} files AS f ON f.dir = dd.id AND f.name = q.n ` +
+          `${d.join} file_hashes AS h ON h.file = f.id AND h.product = ?${algo ? ' AND h.algo = ?' : ''} ` +
+          'ORDER BY h.version, h.algo',
+        [...rs.params, product, ...(algo ? [algo] : [])],
+      );
+      for (const r of rows) {
+        const path = joinPath(str(r.d), str(r.n));
+        let list = out.get(path);
+        if (!list) out.set(path, (list = []));
+        list.push({ algo: hashName(r.algo, 'file_hashes.algo'), digest: bytes(r.digest), version: str(r.version) });
+      }
+    }
+    return out;
+  }
+
+  /** All reference hashes under a directory (non-recursive), as a directory-measurement policy compares them. */
+  async directoryHashes(product: number, dir: string, algo: HashName): Promise<Map<string, Uint8Array>> {
+    const rows = await this.#x.all(
+      'SELECT f.name, h.digest FROM directories AS dd JOIN files AS f ON f.dir = dd.id ' +
+        'JOIN file_hashes AS h ON h.file = f.id WHERE dd.path = ? AND h.product = ? AND h.algo = ? ORDER BY f.name',
+      [dir, product, algo],
+    );
+    return new Map(rows.map((r) => [joinPath(dir, str(r.name)), bytes(r.digest)]));
+  }
+
+  async countFileHashes(product?: number): Promise<number> {
+    const r =
+      product === undefined
+        ? await this.#x.get('SELECT COUNT(*) AS n FROM file_hashes')
+        : await this.#x.get('SELECT COUNT(*) AS n FROM file_hashes WHERE product = ?', [product]);
+    return num(r?.n);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Packages
+
+  /** Imports package versions for a product (insert or update security/blacklist/time). One transaction. */
+  async importPackageVersions(product: number, rows: Iterable<PackageVersionRow>): Promise<number> {
+    return this.#bulk(async (s) => {
+      let count = 0;
+      let batch = new Map<string, readonly [string, string, number, number, number]>();
+      const flush = async () => {
+        if (batch.size) await s.#packageBatch(product, [...batch.values()]);
+        count += batch.size;
+        batch = new Map();
+      };
+      for (const r of rows) {
+        if (!r.name) throw new ParseError('empty package name', 0, 'versions.package');
+        batch.set(`${r.name}\0${r.release}`, [r.name, r.release, r.security ? 1 : 0, r.blacklist ? 1 : 0, r.time ?? 0]);
+        if (batch.size >= BATCH) await flush();
+      }
+      await flush();
+      return count;
+    });
+  }
+
+  async #packageBatch(product: number, rows: (readonly [string, string, number, number, number])[]): Promise<void> {
+    const d = this.#x.dialect;
+    const names = d.rows(
+      [['n', 'text']],
+      [...new Set(rows.map((r) => r[0]))].map((n) => [n]),
+    );
+    await this.#x.run(
+      `INSERT INTO packages (name) SELECT q.n FROM ${names.sql} AS q WHERE true ON CONFLICT DO NOTHING`,
+      names.params,
+    );
+    const rs = d.rows(
+      [
+        ['n', 'text'],
+        ['r', 'text'],
+        ['s', 'int'],
+        ['b', 'int'],
+        ['t', 'int'],
+      ],
+      rows,
+    );
+    await this.#x.run(
+      'INSERT INTO versions (product, package, release, security, blacklist, time) ' +
+        `SELECT CAST(? AS INTEGER), p.id, q.r, q.s, q.b, q.t FROM ${rs.sql} AS q ${d.join} packages AS p ON p.name = q.n WHERE true ` +
+        'ON CONFLICT (package, product, release) DO UPDATE SET security = excluded.security, ' +
+        'blacklist = excluded.blacklist, time = excluded.time',
+      [product, ...rs.params],
+    );
+  }
+
+  async setPackageBlacklist(name: string, blacklist: boolean): Promise<void> {
+    await this.#getOrCreate('packages', { name });
+    await this.#x.run('UPDATE packages SET blacklist = ? WHERE name = ?', [blacklist ? 1 : 0, name]);
+  }
+
+  /** Lookup for the verifiers: known versions of these packages for a product, newest time first. */
+  async packageVersions(product: number, names: readonly string[]): Promise<Map<string, PackageInfo>> {
+    const out = new Map<string, PackageInfo>();
+    const unique = [...new Set(names)];
+    for (let i = 0; i < unique.length; i += BATCH) {
+      const rs = this.#x.dialect.rows(
+        [['n', 'text']],
+        unique.slice(i, i + BATCH).map((n) => [n]),
+      );
+      const rows = await this.#x.all(
+        `SELECT p.name, p.blacklist AS pb, v.release, v.security, v.blacklist, v.time FROM ${rs.sql} AS q ` +
+          `${this.#x.dialect.join} packages AS p ON p.name = q.n LEFT JOIN versions AS v ON v.package = p.id AND v.product = ? ` +
+          'ORDER BY p.name, v.time DESC, v.release',
+        [...rs.params, product],
+      );
+      for (const r of rows) {
+        const name = str(r.name);
+        let info = out.get(name);
+        if (!info) out.set(name, (info = { name, blacklist: bool(r.pb), versions: [] }));
+        if (r.release !== null && r.release !== undefined) {
+          info.versions.push({
+            release: str(r.release),
+            security: bool(r.security),
+            blacklist: bool(r.blacklist),
+            time: num(r.time),
+          });
+        }
+      }
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Components (boot measurements) and their per-device reference hashes
+
+  addComponent(c: { vendorId: number; name: number; qualifier: number; label?: string }): Promise<number> {
+    return this.#getOrCreate(
+      'components',
+      { vendor_id: c.vendorId, name: c.name, qualifier: c.qualifier },
+      { label: c.label ?? '' },
+    );
+  }
+
+  async listComponents(): Promise<Component[]> {
+    return (await this.#x.all('SELECT * FROM components ORDER BY id')).map((r) => ({
+      id: num(r.id),
+      vendorId: num(r.vendor_id),
+      name: num(r.name),
+      qualifier: num(r.qualifier),
+      label: str(r.label),
+    }));
+  }
+
+  /** Stores the reference measurements of a component on a device (replacing the same seq_no and algorithm). */
+  async addComponentHashes(component: number, device: number, rows: readonly ComponentHash[]): Promise<void> {
+    await this.transaction(async (s) => {
+      for (const h of rows) {
+        checkDigest(h.algo, hexOf(h.digest), 'component_hashes.digest');
+        await s.#x.run(
+          'INSERT INTO component_hashes (component, device, seq_no, pcr, algo, digest) VALUES (?, ?, ?, ?, ?, ?) ' +
+            'ON CONFLICT (component, device, algo, seq_no) DO UPDATE SET pcr = excluded.pcr, digest = excluded.digest',
+          [component, device, h.seqNo, h.pcr, h.algo, h.digest],
+        );
+      }
+    });
+  }
+
+  /** Lookup for the verifiers: a component's reference measurements on a device, in sequence order. */
+  async componentHashes(
+    c: { vendorId: number; name: number; qualifier: number },
+    device: number,
+    algo: HashName,
+  ): Promise<ComponentHash[]> {
+    const rows = await this.#x.all(
+      'SELECT h.seq_no, h.pcr, h.algo, h.digest FROM components AS c JOIN component_hashes AS h ON h.component = c.id ' +
+        'WHERE c.vendor_id = ? AND c.name = ? AND c.qualifier = ? AND h.device = ? AND h.algo = ? ORDER BY h.seq_no',
+      [c.vendorId, c.name, c.qualifier, device, algo],
+    );
+    return rows.map((r) => ({
+      seqNo: num(r.seq_no),
+      pcr: num(r.pcr),
+      algo: hashName(r.algo, 'component_hashes.algo'),
+      digest: bytes(r.digest),
+    }));
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // SWID tags and events
+
+  async addSwidTag(t: Omit<SwidTag, 'id' | 'versionId'> & { versionId?: number | null }): Promise<number> {
+    await this.#x.run(
+      'INSERT INTO swid_tags (version_id, package_name, version_str, unique_id, software_id, swid_xml) ' +
+        'VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (software_id) DO UPDATE SET swid_xml = excluded.swid_xml, ' +
+        'version_str = excluded.version_str, package_name = excluded.package_name, unique_id = excluded.unique_id',
+      [t.versionId ?? null, t.packageName, t.versionStr, t.uniqueId, t.softwareId, t.swidXml],
+    );
+    const r = await this.#x.get('SELECT id FROM swid_tags WHERE software_id = ?', [t.softwareId]);
+    return num(r?.id);
+  }
+
+  async swidTags(softwareIds: readonly string[]): Promise<Map<string, SwidTag>> {
+    const out = new Map<string, SwidTag>();
+    const unique = [...new Set(softwareIds)];
+    for (let i = 0; i < unique.length; i += BATCH) {
+      const rs = this.#x.dialect.rows(
+        [['s', 'text']],
+        unique.slice(i, i + BATCH).map((n) => [n]),
+      );
+      const rows = await this.#x.all(
+        `SELECT t.* FROM ${rs.sql} AS q ${this.#x.dialect.join} swid_tags AS t ON t.software_id = q.s`,
+        rs.params,
+      );
+      for (const r of rows) {
+        out.set(str(r.software_id), {
+          id: num(r.id),
+          versionId: optNum(r.version_id),
+          packageName: str(r.package_name),
+          versionStr: str(r.version_str),
+          uniqueId: str(r.unique_id),
+          softwareId: str(r.software_id),
+          swidXml: str(r.swid_xml),
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Records a SWIMA event (RFC 8412 §3.6) and the tags it installed/removed, in one transaction. */
+  async addSwidEvent(
+    e: Omit<SwidEvent, 'id'>,
+    tags: readonly { tag: number; action: number; recordId?: number; sourceId?: number }[],
+  ): Promise<number> {
+    return this.transaction(async (s) => {
+      const id = await s.#insertId('INSERT INTO swid_events (device, epoch, eid, timestamp) VALUES (?, ?, ?, ?)', [
+        e.device,
+        e.epoch,
+        e.eid,
+        e.timestamp,
+      ]);
+      for (const t of tags) {
+        await s.#x.run(
+          'INSERT INTO swid_tags_events (tag_id, event_id, action, record_id, source_id) VALUES (?, ?, ?, ?, ?)',
+          [t.tag, id, t.action, t.recordId ?? 0, t.sourceId ?? 0],
+        );
+      }
+      return id;
+    });
+  }
+
+  /** The last event id seen from a device (to ask only for newer events), or 0. */
+  async lastSwidEid(device: number): Promise<number> {
+    const r = await this.#x.get('SELECT MAX(eid) AS eid FROM swid_events WHERE device = ?', [device]);
+    return num(r?.eid);
+  }
+
+  async swidEvents(device: number): Promise<(SwidEvent & { tags: { tag: number; action: number }[] })[]> {
+    const rows = await this.#x.all(
+      'SELECT e.id, e.device, e.epoch, e.eid, e.timestamp, te.tag_id, te.action FROM swid_events AS e ' +
+        'LEFT JOIN swid_tags_events AS te ON te.event_id = e.id WHERE e.device = ? ORDER BY e.eid, te.id',
+      [device],
+    );
+    const out = new Map<number, SwidEvent & { tags: { tag: number; action: number }[] }>();
+    for (const r of rows) {
+      const id = num(r.id);
+      let ev = out.get(id);
+      if (!ev) {
+        ev = { id, device: num(r.device), epoch: num(r.epoch), eid: num(r.eid), timestamp: str(r.timestamp), tags: [] };
+        out.set(id, ev);
+      }
+      if (r.tag_id !== null && r.tag_id !== undefined) ev.tags.push({ tag: num(r.tag_id), action: num(r.action) });
+    }
+    return [...out.values()];
+  }
+}
