@@ -22,6 +22,15 @@
  *       isolate_ts = 10.3.0.0/24   # remote selectors a peer in quarantine is confined to
  *     }
  *     imc-test { command = allow }  # per-module options: imc-<name> / imv-<name> sections
+ *     imc-attest {                  # TPM-backed evidence (TCG PTS): file measurements, IMA, quote
+ *       tcti = swtpm:host=127.0.0.1,port=2321   # or device = /dev/tpmrm0 (default)
+ *       ima_log = /sys/kernel/security/ima/binary_runtime_measurements
+ *     }
+ *     imv-attest {
+ *       references = /etc/attestd/golden.sha256   # reference manifest (attestd measure --manifest)
+ *       trustedAiks = 4b36c798…                   # SHA-1 key ids of enrolled AIKs
+ *       files = /usr/bin/, /etc/ssh/sshd_config   # what to measure (trailing / = directory)
+ *     }
  *   }
  */
 import { ConfigError } from '../common/errors.ts';
@@ -34,16 +43,18 @@ import type { IkeSa } from '../ike/sa/ike-sa.ts';
 import { MaxBatchSize, Recommendation } from '../tnc/pb/index.ts';
 import { createTncSide, loadImc, loadImv, parseRecommendationPolicy } from '../tnc/imc-imv/index.ts';
 import type { ImcModule, ImvModule, TncSide } from '../tnc/imc-imv/index.ts';
+import { createImc as createAttestImc } from '../imc/attest/index.ts';
 import { createImc as createOsImc } from '../imc/os/index.ts';
 import { createImc as createTestImc } from '../imc/test/index.ts';
+import { createImv as createAttestImv } from '../imv/attest/index.ts';
 import { createImv as createOsImv } from '../imv/os/index.ts';
 import { createImv as createTestImv } from '../imv/test/index.ts';
 import type { Credentials } from './config/credentials.ts';
 import { getValue, parseList, type SettingsSection } from './config/index.ts';
 
 /** Collectors and verifiers that ship with attestd; other names are module paths exporting createImc/createImv. */
-export const builtinImcs = { os: createOsImc, test: createTestImc } as const;
-export const builtinImvs = { os: createOsImv, test: createTestImv } as const;
+export const builtinImcs = { os: createOsImc, test: createTestImc, attest: createAttestImc } as const;
+export const builtinImvs = { os: createOsImv, test: createTestImv, attest: createAttestImv } as const;
 
 export interface AttestationConfig {
   eap: {
@@ -60,7 +71,8 @@ export interface AttestationConfig {
 
 /** A settings value as a module option: integers as numbers, yes/no/true/false as booleans (strongSwan style). */
 function optionValue(v: string): unknown {
-  if (/^\d+$/.test(v)) return Number(v);
+  // Short integers only: a 40-digit hex key id made of digits must stay a string.
+  if (/^\d{1,15}$/.test(v)) return Number(v);
   if (v === 'yes' || v === 'true') return true;
   if (v === 'no' || v === 'false') return false;
   return v;

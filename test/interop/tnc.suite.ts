@@ -154,7 +154,7 @@ export async function run({ scenario, log }: Ctx): Promise<void> {
       let i = 0;
       for (const s of steps) {
         if (s.dir !== 'in') continue;
-        const out = peer.receive(s.batch)[0];
+        const out = (await peer.receive(s.batch))[0];
         let exp = expected[i];
         if (!mutual && i === 0 && exp) {
           // The captured peer echoed PB-Mutual-Capability unasked; strongSwan (and we) echo only an offer.
@@ -184,8 +184,8 @@ export async function run({ scenario, log }: Ctx): Promise<void> {
         messageIds: idSequence(...ids),
         context: ctx(),
       });
-      const sent = [side.pb.start()!];
-      for (const s of steps) if (s.dir === 'out') sent.push(...side.pb.receive(s.batch));
+      const sent = [(await side.pb.start())!];
+      for (const s of steps) if (s.dir === 'out') sent.push(...(await side.pb.receive(s.batch)));
       const theirs = steps.filter((s) => s.dir === 'in').map((s) => toHex(s.batch));
       check(sent.length === theirs.length, `${sent.length} batches, strongSwan sent ${theirs.length}`);
       sent.forEach((b, k) => check(toHex(b) === theirs[k], `batch ${k} differs`));
@@ -219,7 +219,7 @@ export async function run({ scenario, log }: Ctx): Promise<void> {
             });
           const a = mk('client', c);
           const b = mk('server', s);
-          const batches = runInProcess(a, b);
+          const batches = await runInProcess(a, b);
           return `${verify('in process', a.outcome(), b.outcome(), mutual, want[v])}, ${batches} batches`;
         });
       }

@@ -12,8 +12,7 @@ import { Tpm } from '../../tpm/client.ts';
 import { DEFAULT_AIK_HANDLE } from '../../tpm/aik.ts';
 import { createAik, quote, readEk, readPcrs, tpmInfo, verifyQuote } from '../../tpm/cli.ts';
 import type { VerifyQuoteJson } from '../../tpm/cli.ts';
-import { DEFAULT_TPM_DEVICE, DeviceTransport, SwtpmTransport } from '../../tpm/transport/index.ts';
-import type { Transport } from '../../tpm/transport/index.ts';
+import { DEFAULT_TPM_DEVICE, openTransport } from '../../tpm/transport/index.ts';
 import type { Command } from '../command.ts';
 
 const USAGE = [
@@ -26,20 +25,8 @@ const USAGE = [
   '  verify-quote QUOTE.json --aik aik.der --nonce HEX [--pcrs-file pcrs.json]   (no TPM needed; exit 1 if bad)',
 ].join('\n');
 
-/** The transport for `--tcti` / `--device` (or ATTESTD_TCTI): swtpm:host=H,port=P (or bare host=H,port=P), device:PATH. */
-export function openTransport(o: { tcti?: string | undefined; device?: string | undefined }): Transport {
-  if (o.tcti && o.device) throw new ConfigError('give --tcti or --device, not both');
-  const tcti = o.tcti ?? process.env.ATTESTD_TCTI;
-  if (tcti && !o.device) {
-    const [kind, conf = ''] = tcti.includes(':')
-      ? [tcti.slice(0, tcti.indexOf(':')), tcti.slice(tcti.indexOf(':') + 1)]
-      : ['swtpm', tcti];
-    if (kind === 'swtpm') return SwtpmTransport.fromTcti(conf); // checks the port
-    if (kind === 'device') return new DeviceTransport(conf || DEFAULT_TPM_DEVICE);
-    throw new ConfigError(`unsupported TCTI "${kind}" (swtpm:host=H,port=P or device:PATH)`);
-  }
-  return new DeviceTransport(o.device ?? DEFAULT_TPM_DEVICE);
-}
+/** The transport for `--tcti` / `--device` (or ATTESTD_TCTI), shared with the attestation collector. */
+export { openTransport };
 
 /** "0,1,10" or "0-7,10" → [0, 1, 10]. */
 export function parsePcrList(s: string): number[] {

@@ -24,9 +24,9 @@ import { PT_EAP_VERSION, decodePtEap, encodePtEap } from './packet.ts';
 /** The PB-TNC layer as PT-EAP sees it. */
 export interface PtEapEndpoint {
   /** Transport client: the first batch (CDATA); a transport server returns null. */
-  start(): Uint8Array | null;
+  start(): Uint8Array | null | Promise<Uint8Array | null>;
   /** One batch from the peer in, the batches to answer with out (zero or one). */
-  receive(batch: Uint8Array): Uint8Array[];
+  receive(batch: Uint8Array): Uint8Array[] | Promise<Uint8Array[]>;
   /** This side's PB-TNC conversation is over. */
   done(): boolean;
   /** Our verdict on the other side as an EAP outcome (transport server: on the peer; client: on the server). */
@@ -80,10 +80,10 @@ export class PtEapPeer implements PeerMethod {
     let batch: Uint8Array | undefined;
     if (p.start || !this.#started) {
       this.#started = true;
-      batch = this.endpoint.start() ?? undefined;
-      if (p.batch) batch = single(this.endpoint.receive(p.batch)) ?? batch;
+      batch = (await this.endpoint.start()) ?? undefined;
+      if (p.batch) batch = single(await this.endpoint.receive(p.batch)) ?? batch;
     } else if (p.batch) {
-      batch = single(this.endpoint.receive(p.batch));
+      batch = single(await this.endpoint.receive(p.batch));
     }
     this.#log.debug('TNC', `PT-EAP peer answers with ${batch ? `${batch.byteLength}-byte batch` : 'an empty packet'}`);
     return encodePtEap(batch ? { batch } : {});
@@ -115,7 +115,7 @@ export class PtEapServer implements ServerMethod {
   async process(data: Uint8Array): Promise<ServerStep> {
     const p = decodePtEap(data);
     check(p);
-    const out = p.batch ? single(this.endpoint.receive(p.batch)) : undefined;
+    const out = p.batch ? single(await this.endpoint.receive(p.batch)) : undefined;
     if (out) {
       this.#empty = 0;
       return { request: encodePtEap({ batch: out }) };

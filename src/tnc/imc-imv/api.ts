@@ -5,11 +5,12 @@
  * decodes and encodes PA-TNC messages, answers malformed ones with PA-TNC Errors, assigns collector/validator ids,
  * routes by the exclusive flag and ids (RFC 5793 §4.5), and combines the verifiers' verdicts by a policy.
  *
- * Nothing here knows the transport: the hosts implement the PB-TNC handler interfaces of src/tnc/pb, which run over
+ * Every connection method may return its answer or a Promise of it (a TPM quote or a file walk is asynchronous);
+ * the hosts await it. Nothing here knows the transport: the hosts implement the PB-TNC handler interfaces of src/tnc/pb, which run over
  * PT-TLS (pt-tls-assess.ts) or PT-EAP alike.
  */
 import type { Logger } from '../../common/index.ts';
-import type { PaAttribute } from '../pa/index.ts';
+import type { PaAttribute, PaAttributeCodec } from '../pa/index.ts';
 import type { ActionRecommendationValue, AssessmentResultValue, TncResult } from '../pb/index.ts';
 
 /** IF-IMC/IF-IMV wildcards for subscriptions (IF-IMC 1.3 long types: TNC_VENDORID_ANY, TNC_SUBTYPE_ANY). */
@@ -66,17 +67,19 @@ export interface OutgoingPa {
 /** One collector on one connection (IF-IMC 1.3: BeginHandshake, ReceiveMessage, NotifyConnectionChange). */
 export interface ImcConnection {
   /** A handshake starts (again after a retry): the messages to send unprompted. */
-  beginHandshake(): OutgoingPa[];
+  beginHandshake(): OutgoingPa[] | Promise<OutgoingPa[]>;
   /** One message of a subscribed type: the replies. */
-  receive(msg: IncomingPa): OutgoingPa[];
+  receive(msg: IncomingPa): OutgoingPa[] | Promise<OutgoingPa[]>;
   /** The server's verdict; return 'retry' to ask for a new handshake (TNC_TNCC_RequestHandshakeRetry). */
-  result?(result: TncResult): 'retry' | void;
+  result?(result: TncResult): 'retry' | void | Promise<'retry' | void>;
 }
 
 /** A collector module: its name, the types it receives, and a factory per connection. */
 export interface ImcModule {
   readonly name: string;
   readonly subscriptions: readonly PaMessageType[];
+  /** Attribute codecs the module needs beyond the host's registry (e.g. the TCG PTS attributes); the host adds them. */
+  readonly attributeCodecs?: readonly PaAttributeCodec<PaAttribute>[];
   connect(ctx: ConnectionContext): ImcConnection;
 }
 
@@ -99,17 +102,19 @@ export interface ImvReply {
 /** One verifier on one connection (IF-IMV 1.4: BeginHandshake, ReceiveMessage, SolicitRecommendation). */
 export interface ImvConnection {
   /** A handshake starts: messages the verifier sends unprompted (e.g. an Attribute Request). */
-  beginHandshake(): OutgoingPa[];
+  beginHandshake(): OutgoingPa[] | Promise<OutgoingPa[]>;
   /** One message of a subscribed type. */
-  receive(msg: IncomingPa): ImvReply;
+  receive(msg: IncomingPa): ImvReply | Promise<ImvReply>;
   /** The client has nothing more to say: a verdict is due now. */
-  solicitRecommendation(): ImvVerdict;
+  solicitRecommendation(): ImvVerdict | Promise<ImvVerdict>;
 }
 
 /** A verifier module. */
 export interface ImvModule {
   readonly name: string;
   readonly subscriptions: readonly PaMessageType[];
+  /** Attribute codecs the module needs beyond the host's registry; the host adds them. */
+  readonly attributeCodecs?: readonly PaAttributeCodec<PaAttribute>[];
   connect(ctx: ConnectionContext): ImvConnection;
 }
 

@@ -31,7 +31,11 @@ export interface TncClient extends TncClientHandler {
 
 export function createTncClient(opts: TncClientOptions): TncClient {
   const log = opts.context.log ?? silentLogger;
-  const codec = new PaCodec(opts, log);
+  const codec = new PaCodec(
+    opts,
+    log,
+    opts.imcs.flatMap((m) => m.attributeCodecs ?? []),
+  );
   const first = opts.firstId ?? 1;
   const hosted: Hosted[] = opts.imcs.map((m, i) => ({
     id: first + i,
@@ -45,10 +49,12 @@ export function createTncClient(opts: TncClientOptions): TncClient {
     context: opts.context,
     results,
     ids: new Map(hosted.map((h) => [h.name, h.id])),
-    beginHandshake() {
-      return hosted.flatMap((h) => send(h, h.conn.beginHandshake()));
+    async beginHandshake() {
+      const out: PbPaMessage[] = [];
+      for (const h of hosted) out.push(...send(h, await h.conn.beginHandshake()));
+      return out;
     },
-    receive(messages: PbPaMessage[]) {
+    async receive(messages: PbPaMessage[]) {
       const replies: PbPaMessage[] = [];
       for (const m of messages) {
         const to = recipients('imc', hosted, m);
@@ -61,14 +67,14 @@ export function createTncClient(opts: TncClientOptions): TncClient {
           replies.push(codec.encode('imc', to[0]!.id, d.answer));
           continue;
         }
-        for (const h of to) replies.push(...send(h, h.conn.receive(d.msg)));
+        for (const h of to) replies.push(...send(h, await h.conn.receive(d.msg)));
       }
       return replies;
     },
-    result(result: TncResult) {
+    async result(result: TncResult) {
       results.push(result);
       let retry = false;
-      for (const h of hosted) if (h.conn.result?.(result) === 'retry') retry = true;
+      for (const h of hosted) if ((await h.conn.result?.(result)) === 'retry') retry = true;
       return retry ? 'retry' : undefined;
     },
   };

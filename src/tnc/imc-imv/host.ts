@@ -9,7 +9,7 @@
 import { randomU32, systemRng } from '../../common/index.ts';
 import type { Logger, Rng } from '../../common/index.ts';
 import { defaultPaRegistry, encodePaMessage, receivePaMessage } from '../pa/index.ts';
-import type { PaAttributeRegistry } from '../pa/index.ts';
+import type { PaAttribute, PaAttributeCodec, PaAttributeRegistry } from '../pa/index.ts';
 import { PB_PA_ID_ANY } from '../pb/index.ts';
 import type { PbPaMessage } from '../pb/index.ts';
 import { ANY_SUBTYPE, ANY_VENDOR } from './api.ts';
@@ -39,8 +39,12 @@ export class PaCodec {
   readonly #ids: () => number;
   readonly #log: Logger;
 
-  constructor(opts: HostOptions, log: Logger) {
-    this.registry = opts.registry ?? defaultPaRegistry;
+  /** `extra`: codecs the hosted modules declare; those the registry lacks (by kind) are added to it. */
+  constructor(opts: HostOptions, log: Logger, extra: readonly PaAttributeCodec<PaAttribute>[] = []) {
+    const base = opts.registry ?? defaultPaRegistry;
+    const missing = new Map<string, PaAttributeCodec<PaAttribute>>();
+    for (const c of extra) if (!base.byKind(c.kind) && !missing.has(c.kind)) missing.set(c.kind, c);
+    this.registry = missing.size > 0 ? base.with(...missing.values()) : base;
     const rng = opts.rng ?? systemRng;
     this.#ids = opts.messageIds ?? (() => randomU32(rng));
     this.#log = log;

@@ -97,17 +97,17 @@ export function createTncSide(opts: TncSideOptions): TncSide {
  * Runs two sides against each other in process (no transport), for tests and the in-process interop scenarios.
  * Throws if the exchange does not end within `maxBatches`.
  */
-export function runInProcess(a: TncSide, b: TncSide, maxBatches = 256): number {
+export async function runInProcess(a: TncSide, b: TncSide, maxBatches = 256): Promise<number> {
   if (a.pb.transport !== 'client' || b.pb.transport !== 'server') {
     throw new ConfigError('runInProcess needs a transport client and a transport server');
   }
   let batches = 0;
-  let inFlight = a.pb.start();
+  let inFlight = await a.pb.start();
   let toServer = true;
   while (inFlight) {
     if (++batches > maxBatches)
       throw new LimitError('tnc.maxBatches', `in-process TNC exchange exceeded ${maxBatches} batches`);
-    const out = (toServer ? b : a).pb.receive(inFlight);
+    const out = await (toServer ? b : a).pb.receive(inFlight);
     inFlight = out[0] ?? null;
     toServer = !toServer;
   }

@@ -43,7 +43,11 @@ export interface TncServer extends TncServerHandler {
 
 export function createTncServer(opts: TncServerOptions): TncServer {
   const log = opts.context.log ?? silentLogger;
-  const codec = new PaCodec(opts, log);
+  const codec = new PaCodec(
+    opts,
+    log,
+    opts.imvs.flatMap((m) => m.attributeCodecs ?? []),
+  );
   const policy = opts.policy ?? 'default';
   const language = opts.reasonLanguage ?? 'en';
   const first = opts.firstId ?? 1;
@@ -81,12 +85,14 @@ export function createTncServer(opts: TncServerOptions): TncServer {
       return final;
     },
     verdicts: () => hosted.map((h) => ({ imv: h.name, verdict: h.verdict })),
-    beginHandshake() {
+    async beginHandshake() {
       final = undefined;
       for (const h of hosted) h.verdict = undefined;
-      return hosted.flatMap((h) => send(h, h.conn.beginHandshake()));
+      const out: PbPaMessage[] = [];
+      for (const h of hosted) out.push(...send(h, await h.conn.beginHandshake()));
+      return out;
     },
-    receive(messages: PbPaMessage[]): TncServerReply {
+    async receive(messages: PbPaMessage[]): Promise<TncServerReply> {
       const reply: PbPaMessage[] = [];
       let retry = false;
       for (const m of messages) {
@@ -101,7 +107,7 @@ export function createTncServer(opts: TncServerOptions): TncServer {
           continue;
         }
         for (const h of to) {
-          const r = h.conn.receive(d.msg);
+          const r = await h.conn.receive(d.msg);
           reply.push(...send(h, r.reply));
           if (r.verdict) h.verdict = r.verdict;
           if (r.retry) retry = true;
@@ -111,9 +117,9 @@ export function createTncServer(opts: TncServerOptions): TncServer {
       if (hosted.every((h) => h.verdict !== undefined)) return { reply, decided: decide() };
       return { reply };
     },
-    solicitRecommendation() {
+    async solicitRecommendation() {
       for (const h of hosted) {
-        h.verdict ??= h.conn.solicitRecommendation();
+        h.verdict ??= await h.conn.solicitRecommendation();
       }
       return decide();
     },

@@ -108,8 +108,8 @@ export class MutualPbTnc {
   }
 
   /** Transport client: the first batch (CDATA). A transport server speaks only when spoken to: null. */
-  start(): Uint8Array | null {
-    return this.transport === 'client' ? this.#client!.start() : null;
+  async start(): Promise<Uint8Array | null> {
+    return this.transport === 'client' ? await this.#client!.start() : null;
   }
 
   #clientSession(): PbTncSession {
@@ -122,34 +122,34 @@ export class MutualPbTnc {
   }
 
   /** Takes one batch from the peer; returns the batches to send (zero or one). */
-  receive(bytes: Uint8Array): Uint8Array[] {
+  receive(bytes: Uint8Array): Promise<Uint8Array[]> {
     return this.transport === 'client' ? this.#receiveAsTransportClient(bytes) : this.#receiveAsTransportServer(bytes);
   }
 
-  #receiveAsTransportServer(bytes: Uint8Array): Uint8Array[] {
+  async #receiveAsTransportServer(bytes: Uint8Array): Promise<Uint8Array[]> {
     const server = this.#server!;
     const toOurClient = this.#mutual && (peekBatchHeader(bytes)?.fromServer ?? false);
     const s = toOurClient ? this.#clientSession() : server;
-    s.process(bytes);
+    await s.process(bytes);
     if (!this.#mutual && server.peerMutual) {
       this.#mutual = true;
       this.#log.info('TNC', 'mutual PB-TNC half duplex activated');
     }
-    const out = s.build();
+    const out = await s.build();
     return out ? [out] : [];
   }
 
-  #receiveAsTransportClient(bytes: Uint8Array): Uint8Array[] {
+  async #receiveAsTransportClient(bytes: Uint8Array): Promise<Uint8Array[]> {
     const client = this.#client!;
     const toOurClient = !this.#mutual || (peekBatchHeader(bytes)?.fromServer ?? true);
     const s = toOurClient ? client : this.#serverSession();
-    s.process(bytes);
+    await s.process(bytes);
     if (!this.#mutual && client.peerMutual) {
       this.#mutual = true;
       this.#log.info('TNC', 'mutual PB-TNC half duplex activated');
     }
     if (!this.#mutual || s.failing) {
-      const out = s.build();
+      const out = await s.build();
       return out ? [out] : [];
     }
     const cs = client.state;
@@ -162,7 +162,7 @@ export class MutualPbTnc {
     }
     const first = answerInClient ? client : this.#serverSession();
     const other = answerInClient ? this.#server : client;
-    const out = first.build() ?? other?.build() ?? null;
+    const out = (await first.build()) ?? (await other?.build()) ?? null;
     return out ? [out] : [];
   }
 }

@@ -16,6 +16,9 @@
  * SDATA until its handler has decided. Any problem with a received batch is answered with a CLOSE batch carrying
  * a fatal PB-Error (unexpected batch type, invalid parameter with offset, unsupported mandatory message, version
  * not supported, local error for oversize batches).
+ *
+ * Handlers may answer synchronously or with a promise (collectors that quote a TPM are asynchronous), so `process`,
+ * `build`, `receive` and `start` return promises; a session is driven one batch at a time (await each call).
  */
 import { ConfigError, LimitError, publish, silentLogger } from '../../common/index.ts';
 import type { Logger } from '../../common/index.ts';
@@ -62,11 +65,11 @@ export interface TncDecision {
 /** The IMC side of a session. */
 export interface TncClientHandler {
   /** A handshake starts (or restarts after a retry): the first PA messages to send. */
-  beginHandshake(): PbPaMessage[];
+  beginHandshake(): PbPaMessage[] | Promise<PbPaMessage[]>;
   /** PA messages of one SDATA (possibly none): the replies. */
-  receive(messages: PbPaMessage[]): PbPaMessage[];
+  receive(messages: PbPaMessage[]): PbPaMessage[] | Promise<PbPaMessage[]>;
   /** The server's result. Return 'retry' to ask for a new handshake (CRETRY) instead of closing. */
-  result(result: TncResult): 'retry' | void;
+  result(result: TncResult): 'retry' | void | Promise<'retry' | void>;
 }
 
 export interface TncServerReply {
@@ -80,11 +83,11 @@ export interface TncServerReply {
 /** The IMV side of a session. */
 export interface TncServerHandler {
   /** A handshake starts (or restarts): PA messages the verifiers send unprompted (often none). */
-  beginHandshake(): PbPaMessage[];
+  beginHandshake(): PbPaMessage[] | Promise<PbPaMessage[]>;
   /** PA messages of one CDATA/CRETRY (possibly none): replies and, when done, the decision. */
-  receive(messages: PbPaMessage[]): TncServerReply;
+  receive(messages: PbPaMessage[]): TncServerReply | Promise<TncServerReply>;
   /** The client has nothing more to say (empty CDATA): a decision is due now. */
-  solicitRecommendation(): TncDecision;
+  solicitRecommendation(): TncDecision | Promise<TncDecision>;
 }
 
 export interface PbTncSessionOptions {
@@ -156,7 +159,7 @@ export class PbTncSession {
     return this.#fatal !== null;
   }
 
-  #ensureStarted(): void {
+  async #ensureStarted(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
     if (this.role === 'client') {
@@ -165,9 +168,9 @@ export class PbTncSession {
       if (this.#opts.languagePreference !== undefined) {
         this.#pending.push({ kind: 'language-preference', language: this.#opts.languagePreference });
       }
-      this.#pending.push(...this.#opts.client!.beginHandshake());
+      this.#pending.push(...(await this.#opts.client!.beginHandshake()));
     } else {
-      this.#pending.push(...this.#opts.server!.beginHandshake());
+      this.#pending.push(...(await this.#opts.server!.beginHandshake()));
     }
   }
 
@@ -177,13 +180,13 @@ export class PbTncSession {
   }
 
   /** Takes one received batch; problems are queued as a fatal PB-Error for the next `build()`. */
-  process(bytes: Uint8Array): void {
+  async process(bytes: Uint8Array): Promise<void> {
     publish('tnc:batch', { dir: 'in', type: this.#batchName(bytes), bytes: bytes.byteLength });
     if (this.#state === PbState.END) {
       this.#log.debug('TNC', `PB-TNC ${this.role}: batch after End ignored`);
       return;
     }
-    this.#ensureStarted();
+    await this.#ensureStarted();
     let type: PbBatchTypeValue;
     try {
       const h = decodeBatchHeader(bytes);
@@ -223,11 +226,11 @@ export class PbTncSession {
       throw e;
     }
     for (const m of messages) if (m.kind === 'error') this.peerErrors.push(m);
-    if (this.role === 'client') this.#clientProcess(type, messages);
-    else this.#serverProcess(type, messages);
+    if (this.role === 'client') await this.#clientProcess(type, messages);
+    else await this.#serverProcess(type, messages);
   }
 
-  #clientProcess(type: PbBatchTypeValue, messages: PbMessage[]): void {
+  async #clientProcess(type: PbBatchTypeValue, messages: PbMessage[]): Promise<void> {
     const handler = this.#opts.client!;
     const pa = messages.filter((m): m is PbPaMessage => m.kind === 'pa');
     for (const m of messages) {
@@ -241,13 +244,13 @@ export class PbTncSession {
     }
     switch (type) {
       case PbBatchType.SDATA:
-        this.#pending.push(...handler.receive(pa));
+        this.#pending.push(...(await handler.receive(pa)));
         return;
       case PbBatchType.SRETRY:
-        this.#pending = [...handler.beginHandshake(), ...handler.receive(pa)];
+        this.#pending = [...(await handler.beginHandshake()), ...(await handler.receive(pa))];
         return;
       case PbBatchType.RESULT: {
-        const dropped = handler.receive(pa);
+        const dropped = await handler.receive(pa);
         if (dropped.length) this.#log.debug('TNC', `PB-TNC client: ${dropped.length} PA replies to RESULT dropped`);
         const result: TncResult = { recommendation: 2, reasons: [], remediation: [] };
         let haveRec = false;
@@ -263,7 +266,7 @@ export class PbTncSession {
         this.#result = result;
         this.#log.info('TNC', `PB-TNC access recommendation is '${RecommendationName.get(result.recommendation)}'`);
         this.#pending = [];
-        this.#retryRequested = handler.result(result) === 'retry';
+        this.#retryRequested = (await handler.result(result)) === 'retry';
         return;
       }
       case PbBatchType.CLOSE:
@@ -274,7 +277,7 @@ export class PbTncSession {
     }
   }
 
-  #serverProcess(type: PbBatchTypeValue, messages: PbMessage[]): void {
+  async #serverProcess(type: PbBatchTypeValue, messages: PbMessage[]): Promise<void> {
     const handler = this.#opts.server!;
     for (const m of messages) {
       if (m.kind === 'language-preference') this.peerLanguage = m.language;
@@ -294,18 +297,18 @@ export class PbTncSession {
     if (type === PbBatchType.CRETRY || (type === PbBatchType.CDATA && this.#retryHandshake)) {
       this.#retryHandshake = false;
       this.#decision = undefined;
-      this.#pending.push(...handler.beginHandshake());
+      this.#pending.push(...(await handler.beginHandshake()));
     }
     this.#lastCdataEmpty = messages.length === 0;
     const pa = messages.filter((m): m is PbPaMessage => m.kind === 'pa');
-    const r = handler.receive(pa);
+    const r = await handler.receive(pa);
     this.#pending.push(...r.reply);
     if (r.decided) this.#decision = r.decided;
     if (r.retry) this.#retryRequested = true;
   }
 
   /** The next batch to send, or null when this side has nothing to say in its state. */
-  build(): Uint8Array | null {
+  async build(): Promise<Uint8Array | null> {
     if (this.#fatal) {
       const errors = this.#fatal;
       this.#fatal = null;
@@ -313,13 +316,13 @@ export class PbTncSession {
       this.#pending = [];
       return this.#emit(PbBatchType.CLOSE, errors);
     }
-    this.#ensureStarted();
-    const plan = this.role === 'client' ? this.#clientPlan() : this.#serverPlan();
+    await this.#ensureStarted();
+    const plan = this.role === 'client' ? await this.#clientPlan() : await this.#serverPlan();
     if (!plan) return null;
     return this.#emit(plan.type, plan.messages);
   }
 
-  #clientPlan(): { type: PbBatchTypeValue; messages: PbMessage[] } | null {
+  async #clientPlan(): Promise<{ type: PbBatchTypeValue; messages: PbMessage[] } | null> {
     switch (this.#state) {
       case PbState.INIT:
       case PbState.CLIENT_WORKING:
@@ -328,7 +331,7 @@ export class PbTncSession {
         if (this.#retryRequested) {
           this.#retryRequested = false;
           this.#pending = [];
-          return { type: PbBatchType.CRETRY, messages: this.#opts.client!.beginHandshake() };
+          return { type: PbBatchType.CRETRY, messages: await this.#opts.client!.beginHandshake() };
         }
         return { type: PbBatchType.CLOSE, messages: [] };
       case PbState.SERVER_WORKING:
@@ -337,7 +340,7 @@ export class PbTncSession {
     }
   }
 
-  #serverPlan(): { type: PbBatchTypeValue; messages: PbMessage[] } | null {
+  async #serverPlan(): Promise<{ type: PbBatchTypeValue; messages: PbMessage[] } | null> {
     switch (this.#state) {
       case PbState.INIT:
         return { type: PbBatchType.SDATA, messages: this.#take() };
@@ -350,7 +353,7 @@ export class PbTncSession {
           return { type: PbBatchType.SRETRY, messages: keep };
         }
         if (!this.#decision && this.#pending.length === 0 && this.#lastCdataEmpty) {
-          this.#decision = this.#opts.server!.solicitRecommendation();
+          this.#decision = await this.#opts.server!.solicitRecommendation();
         }
         const d = this.#decision;
         if (!d) return { type: PbBatchType.SDATA, messages: this.#take() };
@@ -406,14 +409,14 @@ export class PbTncSession {
   }
 
   /** process + build: the batches to send in answer (zero or one). */
-  receive(bytes: Uint8Array): Uint8Array[] {
-    this.process(bytes);
-    const out = this.build();
+  async receive(bytes: Uint8Array): Promise<Uint8Array[]> {
+    await this.process(bytes);
+    const out = await this.build();
     return out ? [out] : [];
   }
 
   /** The first batch of the side that speaks first (client: CDATA; a mutual-mode server: SDATA). */
-  start(): Uint8Array | null {
-    return this.#state === PbState.INIT ? this.build() : null;
+  async start(): Promise<Uint8Array | null> {
+    return this.#state === PbState.INIT ? await this.build() : null;
   }
 }

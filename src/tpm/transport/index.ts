@@ -4,3 +4,4 @@ export { Serializer, withTimeout } from './transport.ts';
 export { SwtpmTransport, SwtpmCtrl } from './swtpm.ts';
 export type { SwtpmOptions } from './swtpm.ts';
 export { DeviceTransport, DEFAULT_TPM_DEVICE } from './device.ts';
+export { openTransport } from './open.ts';

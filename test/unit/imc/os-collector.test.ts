@@ -25,7 +25,7 @@ import { debianInfo } from '../tnc/imc-imv/helpers.ts';
 
 const ctx = { id: 'c', peer: { method: 'none' } as const, transport: 'in-process', log: silentLogger };
 
-test('os-release, numeric version', () => {
+test('os-release, numeric version', async () => {
   const r = parseOsRelease('NAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n# comment\n');
   assert.deepEqual(r, { NAME: 'Debian GNU/Linux', VERSION_ID: '12', ID: 'debian' });
   assert.deepEqual(numericVersion('3.19.1'), {
@@ -38,7 +38,7 @@ test('os-release, numeric version', () => {
   assert.equal(numericVersion('rolling').major, 0);
 });
 
-test('dpkg status keeps installed packages only; apk db', () => {
+test('dpkg status keeps installed packages only; apk db', async () => {
   const dpkg = [
     'Package: a\nStatus: install ok installed\nVersion: 1.0',
     'Package: b\nStatus: deinstall ok config-files\nVersion: 2.0',
@@ -54,7 +54,7 @@ test('dpkg status keeps installed packages only; apk db', () => {
   ]);
 });
 
-test('/proc/net parsing: listening TCP (0A) and unconnected UDP (07), deduplicated and sorted', () => {
+test('/proc/net parsing: listening TCP (0A) and unconnected UDP (07), deduplicated and sorted', async () => {
   const head = '  sl  local_address rem_address   st\n';
   const tcp =
     head +
@@ -68,7 +68,7 @@ test('/proc/net parsing: listening TCP (0A) and unconnected UDP (07), deduplicat
   fc.assert(fc.property(fc.string(), (s) => void parseProcNet(s, 6)));
 });
 
-test('systemOsInfo over a fixture root, with a package file and a default-password file', () => {
+test('systemOsInfo over a fixture root, with a package file and a default-password file', async () => {
   const root = mkdtempSync(join(tmpdir(), 'attestd-imc-os-'));
   try {
     mkdirSync(join(root, 'etc'));
@@ -98,13 +98,13 @@ test('systemOsInfo over a fixture root, with a package file and a default-passwo
   }
 });
 
-test('this system can be collected (whatever it is)', () => {
+test('this system can be collected (whatever it is)', async () => {
   const info = systemOsInfo().collect();
   assert.ok(info.product.name.length > 0);
   assert.ok([0, 1, 2].includes(info.forwarding));
   // every attribute encodes
   const imc = createImc({}).connect(ctx);
-  const out = imc.receive({
+  const out = await imc.receive({
     vendor: Pen.IETF,
     subtype: 1,
     messageId: 1,
@@ -125,9 +125,9 @@ test('this system can be collected (whatever it is)', () => {
   assert.equal(decodePaMessage(bytes).attributes.length, out[0]!.attributes.length);
 });
 
-test('the collector answers exactly the requested attributes, exclusively to the requester; silent by default', () => {
+test('the collector answers exactly the requested attributes, exclusively to the requester; silent by default', async () => {
   const imc = createOsImc({ source: staticOsInfo(debianInfo()) }).connect(ctx);
-  assert.deepEqual(imc.beginHandshake(), []);
+  assert.deepEqual(await imc.beginHandshake(), []);
   const req = (types: number[]) => ({
     vendor: Pen.IETF,
     subtype: 1,
@@ -139,13 +139,15 @@ test('the collector answers exactly the requested attributes, exclusively to the
       { kind: 'ietf/attribute-request', requests: types.map((type) => ({ vendor: Pen.IETF, type })) } as never,
     ],
   });
-  const out = imc.receive(req([IetfAttr.PRODUCT_INFORMATION, IetfAttr.FORWARDING_ENABLED, IetfAttr.ASSESSMENT_RESULT]));
+  const out = await imc.receive(
+    req([IetfAttr.PRODUCT_INFORMATION, IetfAttr.FORWARDING_ENABLED, IetfAttr.ASSESSMENT_RESULT]),
+  );
   assert.equal(out[0]!.to, 4);
   assert.deepEqual(
     out[0]!.attributes.map((a) => a.kind),
     ['ietf/product-information', 'ietf/forwarding-enabled'],
   );
-  assert.deepEqual(imc.receive(req([IetfAttr.ASSESSMENT_RESULT])), []);
+  assert.deepEqual(await imc.receive(req([IetfAttr.ASSESSMENT_RESULT])), []);
   const push = createOsImc({ source: staticOsInfo(debianInfo()), pushInfo: true }).connect(ctx);
-  assert.equal(push.beginHandshake()[0]!.attributes.length, 5);
+  assert.equal((await push.beginHandshake())[0]!.attributes.length, 5);
 });

@@ -18,14 +18,14 @@ import { debianInfo } from '../tnc/imc-imv/helpers.ts';
 
 const ctx = { id: 'c', peer: { method: 'none' } as const, transport: 'in-process', log: silentLogger };
 
-test('the request covers what the policy checks', () => {
+test('the request covers what the policy checks', async () => {
   assert.deepEqual(requestedTypes({}), [2, 4, 3, 11, 12]);
   const t = requestedTypes({ forbiddenPackages: [{ name: 'x' }], allowedUdpPorts: [], forwardingOff: false });
   assert.ok(t.includes(IetfAttr.INSTALLED_PACKAGES) && t.includes(IetfAttr.PORT_FILTER));
   assert.ok(!t.includes(IetfAttr.FORWARDING_ENABLED));
 });
 
-test('clean report → allow; each violation named; severities', () => {
+test('clean report → allow; each violation named; severities', async () => {
   const ok = evaluateOs(
     { allowedProducts: ['/^Debian/'] },
     { product: 'Debian GNU/Linux 12', forwarding: 0, defaultPassword: false },
@@ -74,7 +74,7 @@ test('clean report → allow; each violation named; severities', () => {
   assert.equal(minor.evaluation, AssessmentResult.NONCOMPLIANT_MINOR);
 });
 
-test('property: a violation-free report is allowed, any forbidden package isolates at least', () => {
+test('property: a violation-free report is allowed, any forbidden package isolates at least', async () => {
   fc.assert(
     fc.property(
       fc.array(fc.record({ name: fc.string({ maxLength: 5 }), version: fc.string({ maxLength: 3 }) }), {
@@ -96,19 +96,19 @@ test('property: a violation-free report is allowed, any forbidden package isolat
   );
 });
 
-test('verifier ↔ collector: Attribute Request first (to any), then the exclusive answer decides', () => {
+test('verifier ↔ collector: Attribute Request first (to any), then the exclusive answer decides', async () => {
   const imv = createOsImv(configOsPolicy({ allowedTcpPorts: [] })).connect(ctx);
-  const [req] = imv.beginHandshake();
+  const [req] = await imv.beginHandshake();
   assert.equal(req!.to, undefined);
   const imc = createOsImc({ source: staticOsInfo(debianInfo()) }).connect(ctx);
-  const [answer] = imc.receive({ ...req!, messageId: 1, exclusive: false, sourceId: 1, destinationId: 0xffff });
-  const r = imv.receive({ ...answer!, messageId: 2, exclusive: true, sourceId: 1, destinationId: 1 });
+  const [answer] = await imc.receive({ ...req!, messageId: 1, exclusive: false, sourceId: 1, destinationId: 0xffff });
+  const r = await imv.receive({ ...answer!, messageId: 2, exclusive: true, sourceId: 1, destinationId: 1 });
   assert.equal(r.verdict?.recommendation, ActionRecommendation.ISOLATE);
   assert.deepEqual(r.verdict?.reasons, ['OS IMV: TCP port 22 is open']);
   assert.equal(osAttribute(IetfAttr.ASSESSMENT_RESULT, debianInfo()), undefined);
 });
 
-test('policy configuration is validated', () => {
+test('policy configuration is validated', async () => {
   assert.throws(() => parseOsPolicy({ allowedTcpPorts: [70000] }), { code: 'ERR_CONFIG' });
   assert.throws(() => parseOsPolicy({ allowedProducts: ['/(/'] }), { code: 'ERR_CONFIG' });
   assert.throws(() => parseOsPolicy({ forbiddenPackages: [{ versions: [] }] }), { code: 'ERR_CONFIG' });

@@ -16,7 +16,7 @@ const cmd = (command: string, sourceId = 1) => ({
   attributes: [{ kind: 'ita/command', command } as never],
 });
 
-test('verdicts as imv-test maps them', () => {
+test('verdicts as imv-test maps them', async () => {
   assert.deepEqual([verdictFor('allow').recommendation, verdictFor('allow').evaluation], [A.ALLOW, E.COMPLIANT]);
   assert.deepEqual(
     [verdictFor('isolate').recommendation, verdictFor('isolate').evaluation],
@@ -30,30 +30,30 @@ test('verdicts as imv-test maps them', () => {
   );
 });
 
-test('rounds: "repeat" per IMC (exclusive, no NOSKIP) before the verdict and its Assessment Result', () => {
+test('rounds: "repeat" per IMC (exclusive, no NOSKIP) before the verdict and its Assessment Result', async () => {
   const v = createTestImv({ rounds: 2 }).connect(ctx);
-  assert.deepEqual(v.beginHandshake(), []);
+  assert.deepEqual(await v.beginHandshake(), []);
   for (let i = 0; i < 2; i++) {
-    const r = v.receive(cmd('allow'));
+    const r = await v.receive(cmd('allow'));
     assert.equal(r.verdict, undefined);
     assert.deepEqual(r.reply[0]!.attributes, [{ kind: 'ita/command', noskip: false, command: 'repeat' }]);
     assert.equal(r.reply[0]!.to, 1);
   }
-  const r = v.receive(cmd('allow'));
+  const r = await v.receive(cmd('allow'));
   assert.equal(r.verdict?.recommendation, A.ALLOW);
   assert.equal(r.reply[0]!.attributes[0]!.kind, 'ietf/assessment-result');
   // another IMC has its own rounds
-  assert.equal(v.receive(cmd('allow', 2)).verdict, undefined);
+  assert.equal((await v.receive(cmd('allow', 2))).verdict, undefined);
 });
 
-test('retry once, then "retry" again is an error verdict; no command → no recommendation', () => {
+test('retry once, then "retry" again is an error verdict; no command → no recommendation', async () => {
   const v = createTestImv().connect(ctx);
-  v.beginHandshake();
-  assert.equal(v.receive(cmd('retry')).retry, true);
-  v.beginHandshake();
-  assert.equal(v.receive(cmd('retry')).verdict?.evaluation, E.ERROR);
+  await v.beginHandshake();
+  assert.equal((await v.receive(cmd('retry'))).retry, true);
+  await v.beginHandshake();
+  assert.equal((await v.receive(cmd('retry'))).verdict?.evaluation, E.ERROR);
   const w = createImv({ rounds: 0 }).connect(ctx);
-  w.beginHandshake();
-  assert.equal(w.solicitRecommendation().recommendation, A.NO_RECOMMENDATION);
+  await w.beginHandshake();
+  assert.equal((await w.solicitRecommendation()).recommendation, A.NO_RECOMMENDATION);
   assert.throws(() => createImv({ rounds: 'x' }), { code: 'ERR_CONFIG' });
 });

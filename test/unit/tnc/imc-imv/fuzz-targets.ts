@@ -14,7 +14,7 @@ import { configOsPolicy, createOsImv } from '../../../../src/imv/os/index.ts';
 import type { FuzzTarget } from '../../../support/harness.ts';
 import { ctx, debianInfo } from './helpers.ts';
 
-function deliver(body: Uint8Array): void {
+async function deliver(body: Uint8Array): Promise<void> {
   const server = createTncServer({
     imvs: [
       createTestImv({ rounds: 1 }),
@@ -26,8 +26,8 @@ function deliver(body: Uint8Array): void {
     imcs: [createTestImc({ command: 'allow' }), createOsImc({ source: staticOsInfo(debianInfo()) })],
     context: ctx(),
   });
-  server.beginHandshake();
-  client.beginHandshake();
+  await server.beginHandshake();
+  await client.beginHandshake();
   for (const [vendor, subtype] of [
     [Pen.ITA, ItaPaSubtype.TEST],
     [Pen.IETF, 1],
@@ -42,11 +42,11 @@ function deliver(body: Uint8Array): void {
         validatorId: exclusive ? 1 : PB_PA_ID_ANY,
         body,
       };
-      server.receive([m]);
-      client.receive([m]);
+      await server.receive([m]);
+      await client.receive([m]);
     }
   }
-  server.solicitRecommendation();
+  await server.solicitRecommendation();
 }
 
 export const targets: FuzzTarget[] = [

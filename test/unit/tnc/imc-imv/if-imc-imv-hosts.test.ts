@@ -40,14 +40,14 @@ const expected: Record<string, number> = {
 
 for (const mutual of [false, true]) {
   for (const command of ['allow', 'isolate', 'block', 'none', 'retry']) {
-    test(`${mutual ? 'mutual' : 'one-way'} test+os pair, command ${command}`, () => {
+    test(`${mutual ? 'mutual' : 'one-way'} test+os pair, command ${command}`, async () => {
       const imcs = [
         createTestImc(command === 'retry' ? { command, retryCommand: 'allow' } : { command }),
         createOsImc({ source: staticOsInfo(debianInfo()) }),
       ];
       const imvs = [createTestImv({ rounds: 1 }), createOsImv(configOsPolicy({ allowedTcpPorts: [22] }))];
       const { a, b } = sides({ imcs, imvs, mutual });
-      const batches = runInProcess(a, b);
+      const batches = await runInProcess(a, b);
       const want = expected[command] ?? Recommendation.ACCESS_ALLOWED;
       assert.equal(a.outcome().assessedBy?.recommendation, want);
       assert.equal(b.outcome().decision?.recommendation, want);
@@ -66,19 +66,19 @@ for (const mutual of [false, true]) {
   }
 }
 
-test('imc-test retry=yes: a CRETRY after the first result, then the retry command decides', () => {
+test('imc-test retry=yes: a CRETRY after the first result, then the retry command decides', async () => {
   const { a, b } = sides({
     imcs: [createTestImc({ command: 'isolate', retry: true, retryCommand: 'allow' })],
     imvs: [createTestImv()],
   });
-  runInProcess(a, b);
+  await runInProcess(a, b);
   assert.deepEqual(
     a.client!.results.map((r) => r.recommendation),
     [Recommendation.QUARANTINED, Recommendation.ACCESS_ALLOWED],
   );
 });
 
-test('OS policy violations are each named; policy "any" lets the test IMV allow anyway', () => {
+test('OS policy violations are each named; policy "any" lets the test IMV allow anyway', async () => {
   const info = debianInfo({ forwarding: 1, defaultPasswordEnabled: true });
   const mk = (policy: 'default' | 'any') =>
     sides({
@@ -90,7 +90,7 @@ test('OS policy violations are each named; policy "any" lets the test IMV allow 
       policy,
     });
   const d = mk('default');
-  runInProcess(d.a, d.b);
+  await runInProcess(d.a, d.b);
   const res = d.a.outcome().assessedBy!;
   assert.equal(res.recommendation, Recommendation.QUARANTINED);
   assert.equal(res.assessment, AssessmentResult.NONCOMPLIANT_MAJOR);
@@ -98,24 +98,24 @@ test('OS policy violations are each named; policy "any" lets the test IMV allow 
   for (const s of ['strongswan 5.9.8', 'forwarding', 'default password', 'TCP port 22'])
     assert.match(reasons, new RegExp(s));
   const any = mk('any');
-  runInProcess(any.a, any.b);
+  await runInProcess(any.a, any.b);
   assert.equal(any.a.outcome().assessedBy!.recommendation, Recommendation.ACCESS_ALLOWED);
 });
 
-test('a verifier without a matching collector is solicited: no recommendation (ignored by default, fatal under all)', () => {
-  const run = (policy: 'default' | 'all') => {
+test('a verifier without a matching collector is solicited: no recommendation (ignored by default, fatal under all)', async () => {
+  const run = async (policy: 'default' | 'all') => {
     const { a, b } = sides({
       imcs: [createTestImc({ command: 'allow' })],
       imvs: [createTestImv(), createOsImv(configOsPolicy({}))],
       policy,
     });
-    runInProcess(a, b);
+    await runInProcess(a, b);
     return a.outcome().assessedBy!;
   };
-  const d = run('default');
+  const d = await run('default');
   assert.equal(d.recommendation, Recommendation.ACCESS_ALLOWED);
   assert.ok(d.reasons.some((r) => r.reason.includes('no OS information')));
-  assert.equal(run('all').recommendation, Recommendation.ACCESS_DENIED);
+  assert.equal((await run('all')).recommendation, Recommendation.ACCESS_DENIED);
 });
 
 /** A module that records what it receives (for routing tests). */
@@ -149,25 +149,25 @@ function paMsg(over: Partial<PbPaMessage>, body?: Uint8Array): PbPaMessage {
   };
 }
 
-test('routing: non-exclusive goes to every subscriber, exclusive only to the addressed IMV', () => {
+test('routing: non-exclusive goes to every subscriber, exclusive only to the addressed IMV', async () => {
   const r1 = recorder('r1', ItaPaSubtype.TEST);
   const r2 = recorder('r2', ItaPaSubtype.TEST);
   const r3 = recorder('r3', ItaPaSubtype.ECHO);
   const s = createTncServer({ imvs: [r1, r2, r3], context: ctx() });
-  s.beginHandshake();
-  s.receive([paMsg({})]);
+  await s.beginHandshake();
+  await s.receive([paMsg({})]);
   assert.deepEqual([r1.got.length, r2.got.length, r3.got.length], [1, 1, 0]);
   assert.equal(r1.got[0]!.sourceId, 7);
-  s.receive([paMsg({ exclusive: true, validatorId: 2 })]);
+  await s.receive([paMsg({ exclusive: true, validatorId: 2 })]);
   assert.deepEqual([r1.got.length, r2.got.length, r3.got.length], [1, 2, 0]);
 });
 
-test('a malformed PA-TNC message is answered with a PA-TNC Error to its sender and not delivered', () => {
+test('a malformed PA-TNC message is answered with a PA-TNC Error to its sender and not delivered', async () => {
   const r1 = recorder('r1', ItaPaSubtype.TEST);
   const s = createTncServer({ imvs: [r1], context: ctx(), rng: seededRng(3) });
-  s.beginHandshake();
+  await s.beginHandshake();
   const bad = new Uint8Array([2, 0, 0, 0, 0, 0, 0, 1]); // PA-TNC version 2
-  const out = s.receive([paMsg({}, bad)]);
+  const out = await s.receive([paMsg({}, bad)]);
   assert.equal(r1.got.length, 0);
   assert.equal(out.reply.length, 1);
   const m = out.reply[0]!;
@@ -179,10 +179,10 @@ test('a malformed PA-TNC message is answered with a PA-TNC Error to its sender a
   assert.equal(err.errorCode, PaErrorCode.VERSION_NOT_SUPPORTED);
 });
 
-test('collector ids follow configuration order; first messages go to any validator without E', () => {
+test('collector ids follow configuration order; first messages go to any validator without E', async () => {
   const imcs: ImcModule[] = [createTestImc({ command: 'allow' }), createTestImc({ command: 'block' })];
   const c = createTncClient({ imcs, context: ctx() });
-  const first = c.beginHandshake();
+  const first = await c.beginHandshake();
   assert.deepEqual(
     first.map((m) => [m.collectorId, m.validatorId, m.exclusive]),
     [
@@ -198,22 +198,22 @@ test('property: arbitrary PA-TNC bodies never escape the hosts as exceptions (an
   const imcs = [createTestImc({ command: 'allow' }), createOsImc({ source: staticOsInfo(debianInfo()) })];
   const s = createTncServer({ imvs, context: ctx() });
   const c = createTncClient({ imcs, context: ctx() });
-  s.beginHandshake();
-  c.beginHandshake();
-  fc.assert(
-    fc.property(
+  await s.beginHandshake();
+  await c.beginHandshake();
+  await fc.assert(
+    fc.asyncProperty(
       fc.uint8Array({ maxLength: 200 }),
       fc.constantFrom([Pen.ITA, ItaPaSubtype.TEST], [Pen.IETF, 1]),
       fc.boolean(),
-      (body, [vendor, subtype], exclusive) => {
+      async (body, [vendor, subtype], exclusive) => {
         // a valid header in front half of the time, so attribute parsing is reached
         const b = body.length > 8 && body[0]! % 2 === 0 ? new Uint8Array([1, 0, 0, 0, ...body.subarray(4)]) : body;
         const m = paMsg(
           { paVendor: vendor!, paSubtype: subtype!, exclusive, validatorId: exclusive ? 1 : PB_PA_ID_ANY },
           b,
         );
-        s.receive([m]);
-        c.receive([{ ...m, collectorId: exclusive ? 1 : PB_PA_ID_ANY, validatorId: 1 }]);
+        await s.receive([m]);
+        await c.receive([{ ...m, collectorId: exclusive ? 1 : PB_PA_ID_ANY, validatorId: 1 }]);
       },
     ),
     { numRuns: 500 },

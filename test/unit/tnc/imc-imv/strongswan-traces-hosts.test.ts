@@ -14,7 +14,7 @@ import { createTestImv } from '../../../../src/imv/test/index.ts';
 import { STRONGSWAN_TRACE_IDS, ctx, idSequence, readTrace } from './helpers.ts';
 
 for (const [name, ids] of Object.entries(STRONGSWAN_TRACE_IDS)) {
-  test(`${name}: hosted imc-test/imv-test reproduce strongSwan's batches`, () => {
+  test(`${name}: hosted imc-test/imv-test reproduce strongSwan's batches`, async () => {
     const steps = readTrace(name);
     const side = createTncSide({
       transport: 'client',
@@ -24,8 +24,8 @@ for (const [name, ids] of Object.entries(STRONGSWAN_TRACE_IDS)) {
       messageIds: idSequence(...ids),
       context: ctx(),
     });
-    const sent = [side.pb.start()!];
-    for (const s of steps) if (s.dir === 'out') sent.push(...side.pb.receive(s.batch));
+    const sent = [(await side.pb.start())!];
+    for (const s of steps) if (s.dir === 'out') sent.push(...(await side.pb.receive(s.batch)));
     assert.deepEqual(
       sent.map(toHex),
       steps.filter((s) => s.dir === 'in').map((s) => toHex(s.batch)),
@@ -37,7 +37,7 @@ for (const [name, ids] of Object.entries(STRONGSWAN_TRACE_IDS)) {
   });
 }
 
-test('a different command changes the first batch: the comparison can fail', () => {
+test('a different command changes the first batch: the comparison can fail', async () => {
   const [first] = readTrace('strongswan-trace_mutual_pttls.txt');
   const side = createTncSide({
     transport: 'client',
@@ -47,5 +47,5 @@ test('a different command changes the first batch: the comparison can fail', () 
     messageIds: idSequence(0x899e6e1a),
     context: ctx(),
   });
-  assert.notEqual(toHex(side.pb.start()!), toHex(first!.batch));
+  assert.notEqual(toHex((await side.pb.start())!), toHex(first!.batch));
 });

@@ -25,9 +25,9 @@ function side(transport: 'client' | 'server', imc: TestImc, imv: TestImv, mutual
 }
 
 /** Runs the exchange; returns the batches in order with their sender. */
-function exchange(a: Side, b: Side, max = 60): { from: 'A' | 'B'; type: number; fromServer: boolean }[] {
+async function exchange(a: Side, b: Side, max = 60): Promise<{ from: 'A' | 'B'; type: number; fromServer: boolean }[]> {
   const log: { from: 'A' | 'B'; type: number; fromServer: boolean }[] = [];
-  const first = a.tnc.start();
+  const first = await a.tnc.start();
   assert.ok(first);
   let queue: { to: Side; bytes: Uint8Array }[] = [{ to: b, bytes: first }];
   for (let i = 0; queue.length > 0; i++) {
@@ -36,7 +36,7 @@ function exchange(a: Side, b: Side, max = 60): { from: 'A' | 'B'; type: number; 
     for (const { to, bytes } of queue) {
       const d = decodeBatch(bytes);
       log.push({ from: to === b ? 'A' : 'B', type: d.type, fromServer: d.fromServer });
-      for (const out of to.tnc.receive(bytes)) next.push({ to: to === b ? a : b, bytes: out });
+      for (const out of await to.tnc.receive(bytes)) next.push({ to: to === b ? a : b, bytes: out });
     }
     queue = next;
   }
@@ -60,10 +60,10 @@ const cases: [string, string, RecommendationValue, RecommendationValue][] = [
 ];
 
 for (const [aCommand, bCommand, bAboutA, aAboutB] of cases) {
-  test(`mutual: A says ${aCommand}, B says ${bCommand} → B judges A ${bAboutA}, A judges B ${aAboutB}`, () => {
+  test(`mutual: A says ${aCommand}, B says ${bCommand} → B judges A ${bAboutA}, A judges B ${aAboutB}`, async () => {
     const a = side('client', new TestImc({ command: aCommand }), new TestImv({ rounds: 1 }));
     const b = side('server', new TestImc({ command: bCommand }), new TestImv({ rounds: 1 }));
-    const log = exchange(a, b);
+    const log = await exchange(a, b);
     assert.ok(a.tnc.mutual && b.tnc.mutual);
     assert.ok(a.tnc.done && b.tnc.done);
     assert.deepEqual(outcome(a, b), { aAboutB, bAboutA });
@@ -77,22 +77,22 @@ for (const [aCommand, bCommand, bAboutA, aAboutB] of cases) {
   });
 }
 
-test('mutual: an IMV "retry" command makes the server send SRETRY; the new handshake decides', () => {
+test('mutual: an IMV "retry" command makes the server send SRETRY; the new handshake decides', async () => {
   const a = side('client', new TestImc({ command: 'retry', retryCommand: 'allow' }), new TestImv());
   const b = side('server', new TestImc({ command: 'allow' }), new TestImv());
-  const log = exchange(a, b);
+  const log = await exchange(a, b);
   assert.ok(log.some((l) => l.from === 'B' && l.type === PbBatchType.SRETRY));
   assert.ok(a.tnc.done && b.tnc.done);
   assert.deepEqual(outcome(a, b), { aAboutB: Recommendation.ACCESS_ALLOWED, bAboutA: Recommendation.ACCESS_ALLOWED });
 });
 
-test('mutual: a client that is isolated asks for a retry (CRETRY) and is then allowed, on either transport side', () => {
+test('mutual: a client that is isolated asks for a retry (CRETRY) and is then allowed, on either transport side', async () => {
   for (const retrying of ['A', 'B'] as const) {
     const retryImc = () =>
       new TestImc({ command: 'isolate', retryCommand: 'allow', retryOn: [Recommendation.QUARANTINED] });
     const a = side('client', retrying === 'A' ? retryImc() : new TestImc({ command: 'allow' }), new TestImv());
     const b = side('server', retrying === 'B' ? retryImc() : new TestImc({ command: 'allow' }), new TestImv());
-    const log = exchange(a, b);
+    const log = await exchange(a, b);
     assert.ok(
       log.some((l) => l.from === retrying && l.type === PbBatchType.CRETRY),
       retrying,
@@ -107,14 +107,14 @@ test('mutual: a client that is isolated asks for a retry (CRETRY) and is then al
   }
 });
 
-test('a peer without mutual support: plain PB-TNC, only the transport server assesses', () => {
+test('a peer without mutual support: plain PB-TNC, only the transport server assesses', async () => {
   const a = side('client', new TestImc({ command: 'isolate' }), new TestImv());
   const b = {
     tnc: new MutualPbTnc({ transport: 'server', server: new TestImv({ rounds: 2 }) }),
     imc: new TestImc({ command: 'x' }),
     imv: new TestImv(),
   };
-  const log = exchange(a, b);
+  const log = await exchange(a, b);
   assert.equal(a.tnc.mutual, false);
   assert.equal(b.tnc.mutual, false);
   assert.ok(a.tnc.done && b.tnc.done);
@@ -128,13 +128,13 @@ test('a peer without mutual support: plain PB-TNC, only the transport server ass
   );
 });
 
-test('property: any pair of commands and rounds finishes with consistent verdicts', () => {
+test('property: any pair of commands and rounds finishes with consistent verdicts', async () => {
   const command = fc.constantFrom('allow', 'isolate', 'block', 'none', 'bogus');
-  fc.assert(
-    fc.property(command, command, fc.nat(3), fc.nat(3), (ca, cb, ra, rb) => {
+  await fc.assert(
+    fc.asyncProperty(command, command, fc.nat(3), fc.nat(3), async (ca, cb, ra, rb) => {
       const a = side('client', new TestImc({ command: ca }), new TestImv({ rounds: ra }));
       const b = side('server', new TestImc({ command: cb }), new TestImv({ rounds: rb }));
-      exchange(a, b, 200);
+      await exchange(a, b, 200);
       assert.ok(a.tnc.done && b.tnc.done);
       const o = outcome(a, b);
       assert.ok(o.aAboutB !== undefined && o.bAboutA !== undefined);

@@ -48,7 +48,7 @@ const traces = [
 ];
 
 for (const name of traces) {
-  test(`${name}: every batch decodes and re-encodes byte for byte`, () => {
+  test(`${name}: every batch decodes and re-encodes byte for byte`, async () => {
     const steps = readTrace(name);
     assert.ok(steps.length >= 3);
     for (const s of steps) {
@@ -60,10 +60,16 @@ for (const name of traces) {
   });
 }
 
-function runAsPeer(
+async function runAsPeer(
   name: string,
   mutual: boolean,
-): { steps: TraceStep[]; answers: (Uint8Array | undefined)[]; peer: MutualPbTnc; imc: TestImc; imv: TestImv } {
+): Promise<{
+  steps: TraceStep[];
+  answers: (Uint8Array | undefined)[];
+  peer: MutualPbTnc;
+  imc: TestImc;
+  imv: TestImv;
+}> {
   const steps = readTrace(name);
   const imc = new TestImc({ command: 'allow' });
   const imv = new TestImv({ rounds: 0 });
@@ -71,7 +77,7 @@ function runAsPeer(
   const answers: (Uint8Array | undefined)[] = [];
   for (const s of steps) {
     if (s.dir !== 'in') continue;
-    const out = peer.receive(s.batch);
+    const out = await peer.receive(s.batch);
     assert.ok(out.length <= 1);
     answers.push(out[0]);
   }
@@ -90,8 +96,8 @@ function expectedAnswers(steps: TraceStep[]): (Uint8Array | undefined)[] {
 }
 
 for (const name of ['strongswan-trace_mutual_pttls.txt', 'strongswan-trace_sasl_mutual_pttls.txt']) {
-  test(`${name}: our mutual transport server answers exactly what strongSwan accepted`, () => {
-    const { steps, answers, peer, imc, imv } = runAsPeer(name, true);
+  test(`${name}: our mutual transport server answers exactly what strongSwan accepted`, async () => {
+    const { steps, answers, peer, imc, imv } = await runAsPeer(name, true);
     const expected = expectedAnswers(steps);
     assert.equal(answers.length, expected.length);
     for (let i = 0; i < expected.length; i++) {
@@ -107,8 +113,8 @@ for (const name of ['strongswan-trace_mutual_pttls.txt', 'strongswan-trace_sasl_
   });
 }
 
-test('strongswan-trace_nonmutual_pttls.txt: our plain server answers like the trace, without the unsolicited echo', () => {
-  const { steps, answers, peer } = runAsPeer('strongswan-trace_nonmutual_pttls.txt', true);
+test('strongswan-trace_nonmutual_pttls.txt: our plain server answers like the trace, without the unsolicited echo', async () => {
+  const { steps, answers, peer } = await runAsPeer('strongswan-trace_nonmutual_pttls.txt', true);
   const expected = expectedAnswers(steps);
   // The captured peer echoed PB-Mutual-Capability although strongSwan had not offered it; strongSwan ignored it.
   // Like strongSwan's own server (tnccs_20_server.c) we echo only an offer, so we compare with the echo removed.
@@ -131,7 +137,7 @@ const strongSwanIds: Record<string, [number, number, number]> = {
 };
 
 for (const [name, [imcId, ...imvIds]] of Object.entries(strongSwanIds)) {
-  test(`${name}: our mutual transport client, fed the peer's answers, sends strongSwan's batches byte for byte`, () => {
+  test(`${name}: our mutual transport client, fed the peer's answers, sends strongSwan's batches byte for byte`, async () => {
     const steps = readTrace(name);
     // strongSwan's side: imc-test command=allow (NOSKIP set), imv-test rounds=1 (repeat, then an exclusive
     // PA message with an IETF Assessment Result), Accept-Language "en".
@@ -145,10 +151,10 @@ for (const [name, [imcId, ...imvIds]] of Object.entries(strongSwanIds)) {
       maxBatchSize: 2097136,
     });
     const sent: Uint8Array[] = [];
-    const first = us.start();
+    const first = await us.start();
     assert.ok(first);
     sent.push(first);
-    for (const s of steps) if (s.dir === 'out') sent.push(...us.receive(s.batch));
+    for (const s of steps) if (s.dir === 'out') sent.push(...(await us.receive(s.batch)));
     const strongSwanSent = steps.filter((s) => s.dir === 'in').map((s) => toHex(s.batch));
     assert.deepEqual(sent.map(toHex), strongSwanSent);
     assert.ok(us.mutual && us.done);

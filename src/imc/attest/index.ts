@@ -1,0 +1,167 @@
+/**
+ * The attestation collector (PA subtype TCG/PTS, vendor 0x005597 subtype 1), strongSwan's imc-attestation in our
+ * terms: it answers every PTS request of a verifier with the PTS attester (src/pts/attester) — TPM quote, AIK, file
+ * measurements, firmware and IMA evidence — exclusively to the requesting IMV. It says nothing unprompted.
+ *
+ * Configuration (daemon `imc-attest` section, PT-TLS client module config):
+ *   tcti        swtpm:host=H,port=P or device:PATH (default: `device`, else ATTESTD_TCTI, else /dev/tpmrm0)
+ *   device      TPM device path
+ *   aikHandle   persistent handle of the AIK (default 0x81010003)
+ *   imaLog      binary IMA measurement list (default securityfs' binary_runtime_measurements)
+ *   imaTemplateHash  template hash algorithm of that list (default sha1)
+ *   bootLog     binary firmware event log (default securityfs' binary_bios_measurements)
+ *   maxFiles, maxFileSize, maxEvents   limits of one answer
+ *
+ * The TPM is opened on first use and shared by every connection of the module; `close()` releases it. A log file
+ * that does not exist is taken as an empty log (the verifier then judges what the quote covers).
+ */
+import { ConfigError, silentLogger } from '../../common/index.ts';
+import type { Logger } from '../../common/index.ts';
+import { isHashName } from '../../measure/hash.ts';
+import type { HashName } from '../../measure/hash.ts';
+import type { EventLog } from '../../measure/eventlog.ts';
+import type { ImaEntry } from '../../measure/ima.ts';
+import { PaSubtype } from '../../tnc/pa/index.ts';
+import type { ImcConnection, ImcModule, IncomingPa, OutgoingPa } from '../../tnc/imc-imv/index.ts';
+import { ptsAttributeCodecs } from '../../pts/index.ts';
+import { PtsAttester, bootLogSource, imaSource } from '../../pts/attester/index.ts';
+import type { PtsAttesterOptions } from '../../pts/attester/index.ts';
+import { Tpm } from '../../tpm/client.ts';
+import { DEFAULT_AIK_HANDLE, loadAik } from '../../tpm/aik.ts';
+import type { AikInfo } from '../../tpm/aik.ts';
+import { openTransport } from '../../tpm/transport/index.ts';
+
+export const TCG_PTS = PaSubtype.TCG_PTS;
+
+export interface AttestImcConfig {
+  tcti?: string;
+  device?: string;
+  aikHandle: number;
+  imaLog?: string;
+  imaTemplateHash: HashName;
+  bootLog?: string;
+  limits: NonNullable<PtsAttesterOptions['limits']>;
+}
+
+/** The collector module with a way to release its TPM. */
+export interface AttestImcModule extends ImcModule {
+  close(): Promise<void>;
+}
+
+const str = (raw: Record<string, unknown>, k: string): string | undefined => {
+  const v = raw[k];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v === '') throw new ConfigError(`imc attest: ${k} must be a non-empty string`);
+  return v;
+};
+
+const int = (raw: Record<string, unknown>, k: string): number | undefined => {
+  const v = raw[k];
+  if (v === undefined) return undefined;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^(0x[0-9a-f]+|\d+)$/i.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(`imc attest: ${k} must be a non-negative integer`);
+  return n;
+};
+
+/** Validates the module configuration. */
+export function attestImcConfig(raw: Record<string, unknown>): AttestImcConfig {
+  const tcti = str(raw, 'tcti');
+  const device = str(raw, 'device');
+  if (tcti && device) throw new ConfigError('imc attest: give tcti or device, not both');
+  const alg = str(raw, 'imaTemplateHash') ?? 'sha1';
+  if (!isHashName(alg)) throw new ConfigError(`imc attest: unknown imaTemplateHash "${alg}"`);
+  const limits: AttestImcConfig['limits'] = {};
+  for (const k of ['maxFiles', 'maxFileSize', 'maxEvents'] as const) {
+    const n = int(raw, k);
+    if (n !== undefined) limits[k] = n;
+  }
+  const imaLog = str(raw, 'imaLog');
+  const bootLog = str(raw, 'bootLog');
+  return {
+    ...(tcti ? { tcti } : {}),
+    ...(device ? { device } : {}),
+    aikHandle: int(raw, 'aikHandle') ?? DEFAULT_AIK_HANDLE,
+    ...(imaLog ? { imaLog } : {}),
+    imaTemplateHash: alg,
+    ...(bootLog ? { bootLog } : {}),
+    limits,
+  };
+}
+
+const missing = (e: unknown) => (e as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+
+/** The collector over an opened TPM (tests inject one; `createImc` opens the configured transport). */
+export function createAttestImc(config: AttestImcConfig, tpmOf: () => Tpm, log: Logger = silentLogger): ImcModule {
+  const ima = imaSource({
+    ...(config.imaLog ? { imaPath: config.imaLog } : {}),
+    templateHashAlg: config.imaTemplateHash,
+  });
+  const boot = bootLogSource(config.bootLog ? { bootLogPath: config.bootLog } : {});
+  const imaLog = async (): Promise<readonly ImaEntry[]> => {
+    try {
+      return await ima();
+    } catch (e) {
+      if (!missing(e)) throw e;
+      log.info('IMC', 'attest: no IMA measurement list, sending none');
+      return [];
+    }
+  };
+  const bootLog = async (): Promise<EventLog | undefined> => {
+    try {
+      return await boot();
+    } catch (e) {
+      if (!missing(e)) throw e;
+      log.info('IMC', 'attest: no firmware event log, sending none');
+      return undefined;
+    }
+  };
+  let aik: Promise<AikInfo> | undefined;
+  return {
+    name: 'attest',
+    subscriptions: [TCG_PTS],
+    attributeCodecs: ptsAttributeCodecs,
+    connect(ctx): ImcConnection {
+      let attester: PtsAttester | undefined;
+      const attesterFor = async (): Promise<PtsAttester> => {
+        if (attester) return attester;
+        const tpm = tpmOf();
+        aik ??= loadAik(tpm, config.aikHandle).catch((e: unknown) => {
+          aik = undefined;
+          throw e;
+        });
+        attester = new PtsAttester({ tpm, aik: await aik, imaLog, bootLog, limits: config.limits, log: ctx.log });
+        return attester;
+      };
+      return {
+        beginHandshake(): OutgoingPa[] {
+          attester = undefined; // a new handshake starts a new PTS exchange (fresh D-H nonce)
+          return [];
+        },
+        async receive(msg: IncomingPa): Promise<OutgoingPa[]> {
+          const attributes = await (await attesterFor()).handle(msg.attributes);
+          return attributes.length === 0 ? [] : [{ ...TCG_PTS, attributes, to: msg.sourceId }];
+        },
+      };
+    },
+  };
+}
+
+/** Module entry point (built-in name `attest`). */
+export function createImc(raw: Record<string, unknown>): AttestImcModule {
+  const config = attestImcConfig(raw);
+  let tpm: Tpm | undefined;
+  const module = createAttestImc(config, () => {
+    // A simulator serves one connection at a time: reconnect per command so other clients (another daemon,
+    // tpm2-tools) can share it. Devices (/dev/tpmrm0) multiplex by themselves.
+    tpm ??= new Tpm(openTransport({ tcti: config.tcti, device: config.device }, { keepAlive: false }));
+    return tpm;
+  });
+  return {
+    ...module,
+    async close() {
+      const t = tpm;
+      tpm = undefined;
+      await t?.transport.close();
+    },
+  };
+}

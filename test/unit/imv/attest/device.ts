@@ -1,0 +1,117 @@
+/**
+ * A provisioned test device for the `attest` modules: a swtpm with an ECC AIK at the default handle, a temp file
+ * tree, a firmware event log extended into PCRs 0 and 7, and an IMA (ima-ng) list of the tree's files extended into
+ * PCR 10, both logs written as files; plus the reference manifest of the known-good tree (sha256sum form).
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { toHex, utf8 } from '../../../../src/common/index.ts';
+import { Tpm } from '../../../../src/tpm/client.ts';
+import { createAik } from '../../../../src/tpm/aik.ts';
+import type { AikInfo } from '../../../../src/tpm/aik.ts';
+import { TPM_ALG } from '../../../../src/tpm/types/constants.ts';
+import { SwtpmTransport } from '../../../../src/tpm/transport/swtpm.ts';
+import { EventType } from '../../../../src/measure/eventlog.ts';
+import { buildEventLog, buildEventLogBytes, separator } from '../../../../src/measure/eventlog-builder.ts';
+import type { EventSpec } from '../../../../src/measure/eventlog-builder.ts';
+import { bootAggregateEntry, buildImaLog } from '../../../../src/measure/ima-builder.ts';
+import { bootAggregate, encodeImaBinary } from '../../../../src/measure/ima.ts';
+import { imaExtendValue } from '../../../../src/measure/replay.ts';
+import { startSwtpm } from '../../../support/swtpm.ts';
+import type { Swtpm } from '../../../support/swtpm.ts';
+
+export const sha256 = (b: Uint8Array) => new Uint8Array(createHash('sha256').update(b).digest());
+
+export interface Device {
+  sw: Swtpm;
+  aik: AikInfo;
+  root: string;
+  bin: string;
+  files: Record<string, string>;
+  imaPath: string;
+  bootPath: string;
+  refPath: string;
+  /** The collector's TCTI. */
+  tcti: string;
+  cleanup(): Promise<void>;
+}
+
+export async function provisionDevice(): Promise<Device> {
+  const files: Record<string, string> = { ls: 'ELF ls v1', cat: 'ELF cat v1', sh: 'ELF sh v1' };
+  const root = mkdtempSync(join(tmpdir(), 'attestd-imv-attest-'));
+  let sw: Swtpm | undefined;
+  try {
+    const bin = join(root, 'bin');
+    mkdirSync(bin);
+    for (const [n, c] of Object.entries(files)) writeFileSync(join(bin, n), c);
+    const refPath = join(root, 'reference.sha256');
+    const lines = Object.entries(files).map(([n, c]) => `${toHex(sha256(utf8(c)))}  ${join(bin, n)}`);
+    writeFileSync(refPath, ['# algorithm sha256', ...lines, ''].join('\n'));
+    sw = await startSwtpm();
+    const transport = new SwtpmTransport({ port: sw.port, ctrlPort: sw.ctrlPort });
+    const imaPath = join(root, 'binary_runtime_measurements');
+    const bootPath = join(root, 'binary_bios_measurements');
+    let aik: AikInfo;
+    try {
+      const tpm = new Tpm(transport);
+      aik = await createAik(tpm, { type: 'ecc', parent: 'srk', parentType: 'ecc' });
+      const specs: EventSpec[] = [
+        { pcr: 0, type: EventType.EV_S_CRTM_VERSION, data: utf8('crtm 1.0') },
+        { pcr: 7, type: EventType.EV_EFI_VARIABLE_DRIVER_CONFIG, data: utf8('SecureBoot=1') },
+        separator(0),
+        separator(7),
+      ];
+      const opts = { banks: ['sha1' as const, 'sha256' as const], locality: 0 };
+      writeFileSync(bootPath, buildEventLogBytes(specs, opts));
+      for (const e of buildEventLog(specs, opts).events) {
+        if (e.type === EventType.EV_NO_ACTION) continue;
+        await tpm.pcrExtend(
+          e.pcr,
+          e.digests.map((d) => ({ hashAlg: d.alg, digest: d.digest })),
+        );
+      }
+      // boot_aggregate first (H of PCRs 0-9 after boot), then the tree's files as measured at boot.
+      const boot = await tpm.pcrRead([{ hash: TPM_ALG.SHA256, pcrs: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] }]);
+      const ima = [
+        bootAggregateEntry(bootAggregate(boot.banks.get(TPM_ALG.SHA256)!, 'sha256'), 'sha256', {
+          templateHashAlg: 'sha1',
+        }),
+        ...buildImaLog(
+          Object.entries(files).map(([n, c]) => ({ path: join(bin, n), digest: sha256(utf8(c)) })),
+          { templateHashAlg: 'sha1' },
+        ),
+      ];
+      for (const e of ima) {
+        await tpm.pcrExtend(10, [
+          { hashAlg: TPM_ALG.SHA1, digest: imaExtendValue(e, 'sha1') },
+          { hashAlg: TPM_ALG.SHA256, digest: imaExtendValue(e, 'sha256') },
+        ]);
+      }
+      writeFileSync(imaPath, encodeImaBinary(ima));
+    } finally {
+      await transport.close(); // the collector opens its own connection from its TCTI
+    }
+    const started = sw;
+    return {
+      sw,
+      aik,
+      root,
+      bin,
+      files,
+      imaPath,
+      bootPath,
+      refPath,
+      tcti: `swtpm:host=127.0.0.1,port=${sw.port}`,
+      async cleanup() {
+        await started.stop();
+        rmSync(root, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    await sw?.stop();
+    rmSync(root, { recursive: true, force: true });
+    throw e;
+  }
+}
