@@ -4,34 +4,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolve } from 'node:path';
 import { requires } from '../support/env.ts';
-import { run } from '../support/proc.ts';
-import type { InteropReport } from '../support/harness.ts';
-
-const ROOT = resolve(import.meta.dirname, '../..');
+import { runInteropGate } from '../support/interop-gate.ts';
 
 test('npm run interop -- ike: every scenario passes against charon', { timeout: 300_000 }, async (t) => {
   if (!requires(t, { root: true, commands: ['tshark', 'tcpdump', 'swanctl'] })) return;
-  const r = await run(process.execPath, [resolve(ROOT, 'scripts/interop.ts'), 'ike'], {
-    cwd: ROOT,
-    allowFail: true,
-    timeoutMs: 280_000,
-  });
-  const last = r.stdout.trimEnd().split('\n').pop() ?? '';
-  let report: InteropReport;
-  try {
-    report = JSON.parse(last) as InteropReport;
-  } catch {
-    assert.fail(`no JSON report on the last line:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-2000)}`);
-  }
-  const failed = report.scenarios.filter((s) => !s.ok);
-  assert.deepEqual(
-    failed.map((s) => `${s.name}: ${s.detail.slice(0, 1500)}`),
-    [],
-    'failed scenarios',
-  );
-  assert.equal(r.code, 0);
+  const report = await runInteropGate('ike', { timeoutMs: 280_000 });
   const names = report.scenarios.map((s) => s.name).join('\n');
   for (const want of [
     /^PSK, we initiate$/m,

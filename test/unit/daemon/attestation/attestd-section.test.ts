@@ -54,7 +54,13 @@ test('the README example loads: lists, quarantine selectors, yes/no and numbers 
 });
 
 test('invalid values are refused with the key named', () => {
-  assert.throws(() => parseAttestation(section('attestd {\n  eap {\n    tls_max = 1.1\n  }\n}')), /attestd\.eap\.tls_max: '1\.1'/);
-  assert.throws(() => parseAttestation(section('attestd {\n  eap {\n    phase2 = chap\n  }\n}')), /attestd\.eap\.phase2/);
+  assert.throws(
+    () => parseAttestation(section('attestd {\n  eap {\n    tls_max = 1.1\n  }\n}')),
+    /attestd\.eap\.tls_max: '1\.1'/,
+  );
+  assert.throws(
+    () => parseAttestation(section('attestd {\n  eap {\n    phase2 = chap\n  }\n}')),
+    /attestd\.eap\.phase2/,
+  );
   assert.throws(() => parseAttestation(section('attestd {\n  eap {\n    fragment_size = -3\n  }\n}')), /fragment_size/);
 });

@@ -14,48 +14,22 @@ import { controlRequest } from '../../../../src/daemon/control.ts';
 import { createCa, issueCert, writeSwanctlDir, type Issued } from '../../../../src/daemon/pki/index.ts';
 import type { SaInfo } from '../../../../src/ike/engine.ts';
 import { isRoot, inCI } from '../../../support/env.ts';
+import { attestedConf, type AttestedConf } from './attested-conf.ts';
 
-function conf(o: { me: string; peer: string; name: string; peerName: string; ts: string; rts: string; command: string; isolate: string }): string {
-  return [
-    'connections {',
-    '  attested {',
-    `    local_addrs = ${o.me}`,
-    `    remote_addrs = ${o.peer}`,
-    '    proposals = aes256gcm16-prfsha256-x25519',
-    '    local {',
-    '      auth = eap-ttls',
-    `      certs = ${o.name}.pem`,
-    `      id = ${o.name}.example`,
-    '    }',
-    '    remote {',
-    '      auth = eap-ttls',
-    `      id = ${o.peerName}.example`,
-    '    }',
-    '    children {',
-    '      net {',
-    `        local_ts = ${o.ts}`,
-    `        remote_ts = ${o.rts}`,
-    '        esp_proposals = aes256gcm16',
-    '      }',
-    '    }',
-    '  }',
-    '}',
-    'attestd {',
-    '  eap {',
-    `    cert = ${o.name}.pem`,
-    '    tls_max = 1.3',
-    '  }',
-    '  tnc {',
-    '    imcs = test',
-    '    imvs = test',
-    `    isolate_ts = ${o.isolate}`,
-    '  }',
-    '  imc-test {',
-    `    command = ${o.command}`,
-    '  }',
-    '}',
-    '',
-  ].join('\n');
+function conf(o: Omit<AttestedConf, 'attestd'> & { command: string; isolate: string }): string {
+  return attestedConf({
+    ...o,
+    attestd: [
+      '  tnc {',
+      '    imcs = test',
+      '    imvs = test',
+      `    isolate_ts = ${o.isolate}`,
+      '  }',
+      '  imc-test {',
+      `    command = ${o.command}`,
+      '  }',
+    ],
+  });
 }
 
 let ca: Issued;
@@ -64,7 +38,18 @@ const certs = new Map<string, Issued>();
 async function pair(t: TestContext, commands: { a: string; b: string }, base: number) {
   ca ??= await createCa({ subject: 'C=CH, O=attestd test, CN=Attestation CA', keyType: 'ecdsa-p256' });
   for (const n of ['a', 'b']) {
-    if (!certs.has(n)) certs.set(n, await issueCert({ ca, subject: `CN=${n}.example`, san: [`${n}.example`], keyType: 'ecdsa-p256', serverAuth: true, clientAuth: true }));
+    if (!certs.has(n))
+      certs.set(
+        n,
+        await issueCert({
+          ca,
+          subject: `CN=${n}.example`,
+          san: [`${n}.example`],
+          keyType: 'ecdsa-p256',
+          serverAuth: true,
+          clientAuth: true,
+        }),
+      );
   }
   const dir = mkdtempSync(join(tmpdir(), 'attestd-att-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -87,7 +72,14 @@ async function pair(t: TestContext, commands: { a: string; b: string }, base: nu
         isolate: `10.${2 - i}.0.9/32`,
       }),
     );
-    daemons.push(new Daemon({ config: join(d, 'swanctl.conf'), control: join(dir, `${n}.sock`), dataPlane: 'none', logLevel: 'silent' }));
+    daemons.push(
+      new Daemon({
+        config: join(d, 'swanctl.conf'),
+        control: join(dir, `${n}.sock`),
+        dataPlane: 'none',
+        logLevel: 'silent',
+      }),
+    );
   }
   for (const d of [...daemons].reverse()) await d.start();
   t.after(async () => {
@@ -114,7 +106,10 @@ test('both sides allow: the IKE SA and CHILD_SA come up, each side records its v
   assert.equal(sa.authorization?.decision, 'allow');
   const b = ((await controlRequest(sock('b'), { cmd: 'list-sas' })) as SaInfo[])[0]!;
   assert.equal(b.authorization?.decision, 'allow');
-  assert.ok(b.notes.some((n) => /attestation of the peer: allow/.test(n)), b.notes.join('\n'));
+  assert.ok(
+    b.notes.some((n) => /attestation of the peer: allow/.test(n)),
+    b.notes.join('\n'),
+  );
 });
 
 test("isolate: the responder confines the initiator's CHILD_SA to the quarantine selectors", async (t) => {

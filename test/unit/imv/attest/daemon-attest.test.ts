@@ -15,6 +15,7 @@ import { createCa, issueCert, writeSwanctlDir, type Issued } from '../../../../s
 import type { SaInfo } from '../../../../src/ike/engine.ts';
 import { hasCommand, isRoot, requires } from '../../../support/env.ts';
 import { provisionDevice } from './device.ts';
+import { attestedConf, type AttestedConf } from '../../daemon/attestation/attested-conf.ts';
 import type { Device } from './device.ts';
 
 const NEEDS = { root: true, commands: ['swtpm', 'swtpm_setup'] };
@@ -27,40 +28,8 @@ after(async () => {
   await dev?.cleanup();
 });
 
-function conf(o: { me: string; peer: string; name: string; peerName: string; ts: string; rts: string; tnc: string[] }) {
-  return [
-    'connections {',
-    '  attested {',
-    `    local_addrs = ${o.me}`,
-    `    remote_addrs = ${o.peer}`,
-    '    proposals = aes256gcm16-prfsha256-x25519',
-    '    local {',
-    '      auth = eap-ttls',
-    `      certs = ${o.name}.pem`,
-    `      id = ${o.name}.example`,
-    '    }',
-    '    remote {',
-    '      auth = eap-ttls',
-    `      id = ${o.peerName}.example`,
-    '    }',
-    '    children {',
-    '      net {',
-    `        local_ts = ${o.ts}`,
-    `        remote_ts = ${o.rts}`,
-    '        esp_proposals = aes256gcm16',
-    '      }',
-    '    }',
-    '  }',
-    '}',
-    'attestd {',
-    '  eap {',
-    `    cert = ${o.name}.pem`,
-    '    tls_max = 1.3',
-    '  }',
-    ...o.tnc,
-    '}',
-    '',
-  ].join('\n');
+function conf(o: Omit<AttestedConf, 'attestd'> & { tnc: string[] }): string {
+  return attestedConf({ ...o, attestd: o.tnc });
 }
 
 let ca: Issued;
