@@ -6,87 +6,27 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Daemon } from '../../../../src/daemon/daemon.ts';
 import { controlRequest } from '../../../../src/daemon/control.ts';
-import { createCa, issueCert, writeSwanctlDir, type Issued } from '../../../../src/daemon/pki/index.ts';
 import type { SaInfo } from '../../../../src/ike/engine.ts';
+import { startAttestedPair } from './attested-conf.ts';
 import { isRoot, inCI } from '../../../support/env.ts';
-import { attestedConf, type AttestedConf } from './attested-conf.ts';
 
-function conf(o: Omit<AttestedConf, 'attestd'> & { command: string; isolate: string }): string {
-  return attestedConf({
-    ...o,
-    attestd: [
-      '  tnc {',
-      '    imcs = test',
-      '    imvs = test',
-      `    isolate_ts = ${o.isolate}`,
-      '  }',
-      '  imc-test {',
-      `    command = ${o.command}`,
-      '  }',
-    ],
+/** a and b run the test collector and verifier; each IMC tells the peer's IMV which verdict to give. */
+function pair(t: TestContext, commands: { a: string; b: string }, base: number) {
+  const lines = (command: string, isolate: string) => [
+    '  tnc {',
+    '    imcs = test',
+    '    imvs = test',
+    `    isolate_ts = ${isolate}`,
+    '  }',
+    '  imc-test {',
+    `    command = ${command}`,
+    '  }',
+  ];
+  return startAttestedPair(t, {
+    base,
+    attestd: { a: lines(commands.a, '10.2.0.9/32'), b: lines(commands.b, '10.1.0.9/32') },
   });
-}
-
-let ca: Issued;
-const certs = new Map<string, Issued>();
-
-async function pair(t: TestContext, commands: { a: string; b: string }, base: number) {
-  ca ??= await createCa({ subject: 'C=CH, O=attestd test, CN=Attestation CA', keyType: 'ecdsa-p256' });
-  for (const n of ['a', 'b']) {
-    if (!certs.has(n))
-      certs.set(
-        n,
-        await issueCert({
-          ca,
-          subject: `CN=${n}.example`,
-          san: [`${n}.example`],
-          keyType: 'ecdsa-p256',
-          serverAuth: true,
-          clientAuth: true,
-        }),
-      );
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'attestd-att-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const ip = (i: number) => `127.0.${base}.${i}`;
-  const daemons: Daemon[] = [];
-  for (const [i, n] of ['a', 'b'].entries()) {
-    const other = n === 'a' ? 'b' : 'a';
-    const d = join(dir, n);
-    await writeSwanctlDir(d, { ca, host: certs.get(n)!, name: n });
-    writeFileSync(
-      join(d, 'swanctl.conf'),
-      conf({
-        me: ip(i + 1),
-        peer: ip(2 - i),
-        name: n,
-        peerName: other,
-        ts: `10.${i + 1}.0.0/24`,
-        rts: `10.${2 - i}.0.0/24`,
-        command: n === 'a' ? commands.a : commands.b,
-        isolate: `10.${2 - i}.0.9/32`,
-      }),
-    );
-    daemons.push(
-      new Daemon({
-        config: join(d, 'swanctl.conf'),
-        control: join(dir, `${n}.sock`),
-        dataPlane: 'none',
-        logLevel: 'silent',
-      }),
-    );
-  }
-  for (const d of [...daemons].reverse()) await d.start();
-  t.after(async () => {
-    for (const d of daemons) await d.stop().catch(() => {});
-  });
-  const sock = (n: string) => join(dir, `${n}.sock`);
-  return { sock };
 }
 
 function skipUnlessRoot(t: TestContext): boolean {

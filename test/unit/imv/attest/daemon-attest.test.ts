@@ -5,17 +5,12 @@
  */
 import { test, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { toHex } from '../../../../src/common/index.ts';
-import { Daemon } from '../../../../src/daemon/daemon.ts';
 import { controlRequest } from '../../../../src/daemon/control.ts';
-import { createCa, issueCert, writeSwanctlDir, type Issued } from '../../../../src/daemon/pki/index.ts';
 import type { SaInfo } from '../../../../src/ike/engine.ts';
+import { startAttestedPair } from '../../daemon/attestation/attested-conf.ts';
 import { hasCommand, isRoot, requires } from '../../../support/env.ts';
 import { provisionDevice } from './device.ts';
-import { attestedConf, type AttestedConf } from '../../daemon/attestation/attested-conf.ts';
 import type { Device } from './device.ts';
 
 const NEEDS = { root: true, commands: ['swtpm', 'swtpm_setup'] };
@@ -28,33 +23,8 @@ after(async () => {
   await dev?.cleanup();
 });
 
-function conf(o: Omit<AttestedConf, 'attestd'> & { tnc: string[] }): string {
-  return attestedConf({ ...o, attestd: o.tnc });
-}
-
-let ca: Issued;
-const certs = new Map<string, Issued>();
-
-async function pair(t: TestContext, trustedAik: string, base: number) {
+function pair(t: TestContext, trustedAik: string, base: number) {
   const d = dev!;
-  ca ??= await createCa({ subject: 'C=CH, O=attestd test, CN=Attestation CA', keyType: 'ecdsa-p256' });
-  for (const n of ['a', 'b']) {
-    if (!certs.has(n))
-      certs.set(
-        n,
-        await issueCert({
-          ca,
-          subject: `CN=${n}.example`,
-          san: [`${n}.example`],
-          keyType: 'ecdsa-p256',
-          serverAuth: true,
-          clientAuth: true,
-        }),
-      );
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'attestd-att-pts-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const ip = (i: number) => `127.0.${base}.${i}`;
   const tnc = {
     // A: its TPM-backed collector; the test verifier for B.
     a: [
@@ -84,37 +54,7 @@ async function pair(t: TestContext, trustedAik: string, base: number) {
       '  }',
     ],
   };
-  const daemons: Daemon[] = [];
-  for (const [i, n] of (['a', 'b'] as const).entries()) {
-    const other = n === 'a' ? 'b' : 'a';
-    const cd = join(dir, n);
-    await writeSwanctlDir(cd, { ca, host: certs.get(n)!, name: n });
-    writeFileSync(
-      join(cd, 'swanctl.conf'),
-      conf({
-        me: ip(i + 1),
-        peer: ip(2 - i),
-        name: n,
-        peerName: other,
-        ts: `10.${i + 1}.0.0/24`,
-        rts: `10.${2 - i}.0.0/24`,
-        tnc: tnc[n],
-      }),
-    );
-    daemons.push(
-      new Daemon({
-        config: join(cd, 'swanctl.conf'),
-        control: join(dir, `${n}.sock`),
-        dataPlane: 'none',
-        logLevel: 'silent',
-      }),
-    );
-  }
-  for (const x of [...daemons].reverse()) await x.start();
-  t.after(async () => {
-    for (const x of daemons) await x.stop().catch(() => {});
-  });
-  return { sock: (n: string) => join(dir, `${n}.sock`) };
+  return startAttestedPair(t, { base, attestd: tnc });
 }
 
 test('daemons: a TPM-attested initiator with a trusted AIK and a clean tree gets its CHILD_SA', async (t) => {
