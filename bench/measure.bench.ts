@@ -95,6 +95,7 @@ function cpuTime(n: number, fn: () => unknown): number {
   return median(ts);
 }
 
+/** Median milliseconds per call over `n` calls (a median resists the stalls a busy machine causes). */
 async function time(n: number, fn: () => unknown | Promise<unknown>): Promise<number> {
   const ts: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -334,17 +335,6 @@ async function imaBench(runs: number, log: Log): Promise<BenchResult[]> {
   return out;
 }
 
-/** Median milliseconds per call over `n` calls (a median resists the stalls a busy machine causes). */
-async function perCall(n: number, fn: () => unknown | Promise<unknown>): Promise<number> {
-  const ts: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await fn();
-    ts.push(performance.now() - t);
-  }
-  return median(ts);
-}
-
 /** Milliseconds per spawn of a tool (median of n). */
 function perProcess(n: number, cmd: string, argv: string[], env: NodeJS.ProcessEnv): number {
   const ts: number[] = [];
@@ -389,7 +379,7 @@ async function tpmBench(log: Log): Promise<BenchResult[]> {
     if (!checkQuote(input).ok) throw new Error('our own quote does not verify');
     const verifies =
       1000 /
-      (await perCall(2000, () => {
+      (await time(2000, () => {
         if (!checkQuote(input).ok) throw new Error('quote failed');
       }));
     const f = (n: string) => join(dir, n);
@@ -444,8 +434,8 @@ async function tpmBench(log: Log): Promise<BenchResult[]> {
       const a: number[] = [];
       const b: number[] = [];
       for (let i = 0; i < 1000; i++) {
-        a.push(await perCall(1, c.ours));
-        b.push(await perCall(1, () => transport.send(encoded)));
+        a.push(await time(1, c.ours));
+        b.push(await time(1, () => transport.send(encoded)));
       }
       const oursMs = median(a);
       const floorMs = median(b);
