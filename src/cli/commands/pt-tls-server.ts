@@ -16,16 +16,11 @@ import type { RecommendationValue, TncDecision, TncResult } from '../../tnc/pb/i
 import { loadImc, loadImv, parseRecommendationPolicy } from '../../tnc/imc-imv/index.ts';
 import type { ImcModule, ImvModule } from '../../tnc/imc-imv/index.ts';
 import { startAssessmentServer } from '../../tnc/pt-tls-assess.ts';
-import { createImc as createAttestImc } from '../../imc/attest/index.ts';
-import { createImc as createOsImc } from '../../imc/os/index.ts';
-import { createImc as createTestImc } from '../../imc/test/index.ts';
-import { createImv as createAttestImv } from '../../imv/attest/index.ts';
-import { createImv as createOsImv } from '../../imv/os/index.ts';
-import { createImv as createTestImv } from '../../imv/test/index.ts';
 import type { Command } from '../command.ts';
 
-export const builtinImcs = { os: createOsImc, test: createTestImc, attest: createAttestImc } as const;
-export const builtinImvs = { os: createOsImv, test: createTestImv, attest: createAttestImv } as const;
+// One list of built-in collectors and verifiers for the daemon and the stand-alone PT-TLS commands.
+export { builtinImcs, builtinImvs } from '../../daemon/attestation.ts';
+import { builtinImcs, builtinImvs } from '../../daemon/attestation.ts';
 
 export const ExitCode = { ALLOWED: 0, ERROR: 1, USAGE: 2, ISOLATED: 3, DENIED: 4, NO_RESULT: 5 } as const;
 
