@@ -122,8 +122,8 @@ export class IkeEngine implements TaskEngine, TaskManagerHost {
   readonly #sas = new Map<bigint, IkeSa>();
   readonly #managers = new Map<IkeSa, TaskManager>();
   readonly #reassemblers = new Map<IkeSa, FragmentReassembler>();
-  /** Responder: IKE_SA_INIT requests already answered, by peer and SPIi, to spot retransmits. */
-  readonly #initIndex = new Map<string, IkeSa>();
+  /** Responder: IKE_SA_INIT requests already taken, by peer and SPIi, with their bytes, to spot retransmits. */
+  readonly #initIndex = new Map<string, { sa: IkeSa; request: Uint8Array }>();
   readonly #timers = new Map<object, Timer[]>();
   readonly #waiters = new Map<IkeSa, { resolve: (sa: IkeSa) => void; reject: (e: Error) => void }[]>();
   readonly #childOwner = new Map<ChildSa, IkeSa>();
@@ -392,8 +392,15 @@ export class IkeEngine implements TaskEngine, TaskManagerHost {
 
   async #onInitRequest(spiI: bigint, data: Uint8Array, local: Endpoint, remote: Endpoint): Promise<void> {
     const key = `${remote.address}|${remote.port}|${spiI}`;
-    const known = this.#initIndex.get(key);
-    if (known) {
+    const entry = this.#initIndex.get(key);
+    if (entry && !equal(entry.request, data) && entry.sa.state === IkeState.CONNECTING && !entry.sa.authComplete) {
+      // Same SPIi, different request: the initiator started over (after INVALID_KE_PAYLOAD or COOKIE, RFC 7296
+      // §1.3, §2.6), possibly before we let go of the SA we refused. The new request replaces the half-open SA.
+      this.destroy(entry.sa, 'superseded by a new IKE_SA_INIT from the peer');
+    } else if (entry) {
+      // A retransmission is answered from the response cache; a different request for an SA past IKE_SA_INIT is
+      // dropped by the task manager's message-id check.
+      const known = entry.sa;
       const m = this.#managers.get(known);
       if (m) await m.serialize(async () => {
         let msg: IkeMessage;
@@ -445,7 +452,7 @@ export class IkeEngine implements TaskEngine, TaskManagerHost {
     sa.spiR = this.newSpi();
     sa.state = IkeState.CONNECTING;
     this.#register(sa);
-    this.#initIndex.set(key, sa);
+    this.#initIndex.set(key, { sa, request: data.slice() });
     this.#halfOpenAdd(sa);
     this.#addTimer(sa, this.after(this.#halfOpenTimeout, () => {
       if (sa.state === IkeState.CONNECTING) this.destroy(sa, 'half-open timeout');
@@ -575,7 +582,7 @@ export class IkeEngine implements TaskEngine, TaskManagerHost {
     this.#sas.delete(sa.spiLocal);
     this.#managers.delete(sa);
     this.#reassemblers.delete(sa);
-    for (const [k, v] of this.#initIndex) if (v === sa) this.#initIndex.delete(k);
+    for (const [k, v] of this.#initIndex) if (v.sa === sa) this.#initIndex.delete(k);
     this.svc.log.info('IKE', `${sa.label} destroyed: ${reason}`);
     publish('ike:sa:deleted', { spi: spiHex(sa.spiLocal), peer: sa.remote.address, reason });
     for (const w of this.#waiters.get(sa) ?? []) w.reject(new StateError(`${sa.label} ${wasEstablished ? 'deleted' : 'failed'}: ${reason}`));
