@@ -16,6 +16,15 @@ export interface DiagChannels {
   'esp:replay': { spi: number; seq: bigint };
   'esp:icv': { spi: number };
   'tnc:recommendation': { connection: string; recommendation: string; reasons: string[] };
+  /** The daemon's enforcement of its verifiers' verdict on an IKE peer (one per attested IKE_SA). */
+  'attest:verdict': {
+    connection: string;
+    ike: string;
+    peerId: string;
+    remote: string;
+    decision: 'allow' | 'isolate' | 'no access';
+    reasons: string[];
+  };
   'tnc:batch': { dir: 'in' | 'out'; type: string; bytes: number };
   'pts:verdict': { device: string; ok: boolean; reasons: string[] };
   'tpm:command': { cc: string; ms: number; rc: number };

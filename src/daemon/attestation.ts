@@ -40,21 +40,68 @@ import { createEapProvider, mutualPbTncEndpoint } from '../eap/index.ts';
 import type { EapProvider } from '../eap/method.ts';
 import type { Authorization } from '../ike/tasks/task.ts';
 import type { IkeSa } from '../ike/sa/ike-sa.ts';
+import { idToString } from '../ike/message/access.ts';
 import { MaxBatchSize, Recommendation } from '../tnc/pb/index.ts';
 import { createTncSide, loadImc, loadImv, parseRecommendationPolicy } from '../tnc/imc-imv/index.ts';
 import type { ImcModule, ImvModule, TncSide } from '../tnc/imc-imv/index.ts';
 import { createImc as createAttestImc } from '../imc/attest/index.ts';
 import { createImc as createOsImc } from '../imc/os/index.ts';
 import { createImc as createTestImc } from '../imc/test/index.ts';
-import { createImv as createAttestImv } from '../imv/attest/index.ts';
+import { createImc as createSwimaImc } from '../imc/swima/index.ts';
+import { createImv as createSwimaImvFromConfig, createSwimaImv, swimaImvOptions } from '../imv/swima/index.ts';
+import { attestImvConfig, createAttestImv, createImv as createAttestImvFromConfig } from '../imv/attest/index.ts';
+import { openStore } from '../refdb/open.ts';
+import type { RefStore } from '../refdb/store.ts';
+import { RefdbPackagePolicy, RefdbPtsReferences } from '../refdb/verifier-references.ts';
+import { recordSide } from '../refdb/assessments.ts';
 import { createImv as createOsImv } from '../imv/os/index.ts';
 import { createImv as createTestImv } from '../imv/test/index.ts';
 import type { Credentials } from './config/credentials.ts';
 import { getValue, parseList, type SettingsSection } from './config/index.ts';
 
 /** Collectors and verifiers that ship with attestd; other names are module paths exporting createImc/createImv. */
-export const builtinImcs = { os: createOsImc, test: createTestImc, attest: createAttestImc } as const;
-export const builtinImvs = { os: createOsImv, test: createTestImv, attest: createAttestImv } as const;
+export const builtinImcs = {
+  os: createOsImc,
+  test: createTestImc,
+  attest: createAttestImc,
+  swima: createSwimaImc,
+} as const;
+export const builtinImvs = {
+  os: createOsImv,
+  test: createTestImv,
+  attest: createAttestImvFromConfig,
+  swima: createSwimaImvFromConfig,
+} as const;
+
+const optString = (raw: Record<string, unknown>, k: string): string | undefined => {
+  const v = raw[k];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' && typeof v !== 'number') throw new ConfigError(`${k} must be a string`);
+  return String(v);
+};
+
+/**
+ * The built-in verifiers, with the reference database injected where one is configured: `attest` without a
+ * `references` manifest then reads file/IMA hashes, boot references and trusted AIKs from it; `swima` without a
+ * `packages` file judges the inventory by the package versions of its `product`.
+ */
+export function imvBuiltinsFor(store: RefStore | undefined): typeof builtinImvs {
+  if (!store) return builtinImvs;
+  return {
+    ...builtinImvs,
+    attest: (raw) => {
+      if (raw.references !== undefined) return createAttestImvFromConfig(raw);
+      const product = optString(raw, 'product');
+      return createAttestImv(attestImvConfig(raw, new RefdbPtsReferences(store, product ? { product } : {})));
+    },
+    swima: (raw) => {
+      if (raw.packages !== undefined) return createSwimaImvFromConfig(raw);
+      const product = optString(raw, 'product');
+      if (!product) throw new ConfigError('imv swima: product (whose package versions apply) or packages is required');
+      return createSwimaImv({ policy: new RefdbPackagePolicy(store, product), ...swimaImvOptions(raw, ['product']) });
+    },
+  };
+}
 
 export interface AttestationConfig {
   eap: {
@@ -66,6 +113,8 @@ export interface AttestationConfig {
     onNak: 'fail' | 'succeed';
   };
   tnc: { imcs: string[]; imvs: string[]; policy: string; isolateTs: string[] };
+  /** Reference database URI (sqlite:PATH or postgres://…): references for the verifiers, verdicts stored. */
+  database?: string;
   modules: Record<string, Record<string, unknown>>;
 }
 
@@ -98,14 +147,17 @@ export function parseAttestation(root: SettingsSection | undefined): Attestation
   };
   const oneOf = <T extends string>(path: string, allowed: readonly T[], def: T): T => {
     const s = v(path) ?? def;
-    if (!(allowed as readonly string[]).includes(s)) throw new ConfigError(`attestd.${path}: '${s}' is not one of ${allowed.join(', ')}`);
+    if (!(allowed as readonly string[]).includes(s))
+      throw new ConfigError(`attestd.${path}: '${s}' is not one of ${allowed.join(', ')}`);
     return s as T;
   };
   const tlsMax = oneOf('eap.tls_max', ['1.2', '1.3'] as const, '1.2');
   const modules: Record<string, Record<string, unknown>> = {};
   for (const [name, s] of root?.sections ?? []) if (/^im[cv]-/.test(name)) modules[name] = plain(s);
   const cert = v('eap.cert');
+  const database = v('database');
   return {
+    ...(database ? { database } : {}),
     eap: {
       ...(cert ? { cert } : {}),
       tlsMax: tlsMax === '1.3' ? 'TLSv1.3' : 'TLSv1.2',
@@ -130,6 +182,7 @@ export class Attestation {
   readonly #log: Logger;
   #imcs: ImcModule[] = [];
   #imvs: ImvModule[] = [];
+  #store: RefStore | undefined;
   /** The TNC side of each IKE SA's PT-EAP exchange, by IKE SA label. */
   readonly #sides = new Map<string, TncSide>();
 
@@ -144,9 +197,36 @@ export class Attestation {
   }
 
   async load(): Promise<void> {
-    const { tnc, modules } = this.config;
-    this.#imcs = await Promise.all(tnc.imcs.map((name) => loadImc({ name, config: modules[`imc-${name}`] ?? {} }, builtinImcs)));
-    this.#imvs = await Promise.all(tnc.imvs.map((name) => loadImv({ name, config: modules[`imv-${name}`] ?? {} }, builtinImvs)));
+    const { tnc, modules, database } = this.config;
+    try {
+      if (database && tnc.imvs.length) this.#store = await openStore(database);
+      this.#imcs = await Promise.all(
+        tnc.imcs.map((name) => loadImc({ name, config: modules[`imc-${name}`] ?? {} }, builtinImcs)),
+      );
+      const imvs = imvBuiltinsFor(this.#store);
+      this.#imvs = await Promise.all(
+        tnc.imvs.map((name) => loadImv({ name, config: modules[`imv-${name}`] ?? {} }, imvs)),
+      );
+    } catch (e) {
+      await this.close();
+      throw e;
+    }
+  }
+
+  /** Releases the reference database and the collectors' TPMs. */
+  async close(): Promise<void> {
+    const store = this.#store;
+    this.#store = undefined;
+    await store?.close().catch(() => undefined);
+    for (const m of this.#imcs) {
+      const c = (m as { close?: () => Promise<void> }).close;
+      if (c) await c.call(m).catch(() => undefined);
+    }
+  }
+
+  /** The reference database, when `attestd.database` is configured and we verify peers. */
+  get store(): RefStore | undefined {
+    return this.#store;
   }
 
   get attesting(): boolean {
@@ -183,7 +263,12 @@ export class Attestation {
             ...(this.#imvs.length ? { imvs: this.#imvs } : {}),
             policy,
             maxBatchSize: MaxBatchSize.PT_EAP,
-            context: { id: ctx.label, peer: { method: 'eap', identity: ctx.identity ?? '' }, transport: 'pt-eap', log: this.#log },
+            context: {
+              id: ctx.label,
+              peer: { method: 'eap', identity: ctx.identity ?? '' },
+              transport: 'pt-eap',
+              log: this.#log,
+            },
           });
           this.#sides.set(ctx.label, side);
           return mutualPbTncEndpoint(side.pb);
@@ -209,10 +294,31 @@ export class Attestation {
       if (!out.decision) reasons.push('the peer was not assessed (no PB-TNC result)');
     }
     const label = decision === 'allow' ? 'allow' : decision === 'isolate' ? 'isolate' : 'no access';
-    publish('tnc:recommendation', { connection: sa.conn.name, recommendation: label, reasons });
+    const peerId = sa.peerAuth.length ? idToString(sa.peerAuth[sa.peerAuth.length - 1]!.id) : '';
+    publish('attest:verdict', {
+      connection: sa.conn.name,
+      ike: sa.label,
+      peerId,
+      remote: `${sa.remote.address}:${sa.remote.port}`,
+      decision: label,
+      reasons,
+    });
     sa.notes.push(`attestation of the peer: ${label}${reasons.length ? ` (${reasons.join('; ')})` : ''}`);
+    if (this.#store) {
+      // The audit trail: stored before the decision is enforced; a database failure is logged, never fatal.
+      try {
+        const id = await recordSide(this.#store, side, { identity: peerId });
+        sa.notes.push(`stored as assessment session ${id}`);
+      } catch (e) {
+        this.#log.error(
+          'TNC',
+          `cannot store the verdict on ${sa.label}: ${e instanceof Error ? e.message : String(e)}`,
+        );
+      }
+    }
     if (decision === 'isolate') {
-      if (!this.config.tnc.isolateTs.length) return { decision: 'deny', reasons: [...reasons, 'isolate, but no isolate_ts configured'] };
+      if (!this.config.tnc.isolateTs.length)
+        return { decision: 'deny', reasons: [...reasons, 'isolate, but no isolate_ts configured'] };
       return { decision, reasons, isolateTs: this.config.tnc.isolateTs };
     }
     return { decision, reasons };

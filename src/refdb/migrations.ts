@@ -8,7 +8,8 @@
  * parents and product defaults, policies, enforcements, sessions, work items, results, directories/files/file
  * hashes, packages/versions, components/component hashes, SWID tags and events. Deliberate differences: digests
  * are bytes and algorithms are names (`sha256`); file hashes are keyed by product and a version label rather than
- * a versions row; devices are unique by value (the AIK key id); groups carry a trust-on-first-use flag (v2).
+ * a versions row; devices are unique by value (the AIK key id); groups carry a trust-on-first-use flag (v2); every verifier's verdict on a session is kept with its reasons
+ * (`verdicts`, v3), beside strongSwan's per-policy results.
  * The bulk tables (files.dir, file_hashes.file/product) declare no foreign keys: their rows are only ever inserted
  * by joining the parent rows (store.ts), and per-row FK triggers were half of PostgreSQL's import time.
  */
@@ -96,6 +97,15 @@ CREATE INDEX swid_tags_events_event ON swid_tags_events (event_id);
     version: 2,
     name: 'trust on first use, per group',
     sql: () => `ALTER TABLE groups ADD COLUMN tofu INTEGER NOT NULL DEFAULT 0;`,
+  },
+  {
+    version: 3,
+    name: 'verifier verdicts per session, with their reasons',
+    sql: (d) => `
+CREATE TABLE verdicts (
+  id ${d.idColumn}, session INTEGER NOT NULL REFERENCES sessions(id), imv TEXT NOT NULL,
+  rec INTEGER NOT NULL, evaluation INTEGER NOT NULL, reasons TEXT NOT NULL DEFAULT '');
+CREATE INDEX verdicts_session ON verdicts (session);`,
   },
 ];
 

@@ -29,6 +29,7 @@ import {
   type StoredHash,
   type SwidEvent,
   type SwidTag,
+  type Verdict,
   type WorkItem,
 } from './types.ts';
 
@@ -495,6 +496,29 @@ export class RefStore {
       r.rec,
       r.result,
     ]);
+  }
+
+  addVerdict(v: Omit<Verdict, 'id'>): Promise<number> {
+    return this.#insertId('INSERT INTO verdicts (session, imv, rec, evaluation, reasons) VALUES (?, ?, ?, ?, ?)', [
+      v.session,
+      v.imv,
+      v.rec,
+      v.evaluation,
+      v.reasons.join('\n'),
+    ]);
+  }
+
+  /** The verdicts of a session, in the order they were stored. */
+  async verdicts(session: number): Promise<Verdict[]> {
+    const rows = await this.#x.all('SELECT * FROM verdicts WHERE session = ? ORDER BY id', [session]);
+    return rows.map((r) => ({
+      id: num(r.id),
+      session: num(r.session),
+      imv: str(r.imv),
+      rec: num(r.rec),
+      evaluation: num(r.evaluation),
+      reasons: str(r.reasons) === '' ? [] : str(r.reasons).split('\n'),
+    }));
   }
 
   async listResults(f: ResultFilter = {}): Promise<(Result & { time: number; device: number | null })[]> {

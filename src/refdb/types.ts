@@ -126,6 +126,17 @@ export interface WorkItem {
   result: string | null;
 }
 
+/** One verifier's verdict on a session, with every reason it gave. */
+export interface Verdict {
+  id: number;
+  session: number;
+  /** The verifier (IMV) name. */
+  imv: string;
+  rec: number;
+  evaluation: number;
+  reasons: string[];
+}
+
 export interface Result {
   id: number;
   session: number;

@@ -7,7 +7,7 @@
  */
 import { silentLogger } from '../common/index.ts';
 import type { Logger } from '../common/index.ts';
-import type { ConnectionContext, ImcModule, ImvModule, PeerIdentity } from './imc-imv/api.ts';
+import type { ConnectionContext, ImcModule, ImvModule, ImvVerdict, PeerIdentity } from './imc-imv/api.ts';
 import type { HostOptions } from './imc-imv/host.ts';
 import { createTncSide } from './imc-imv/pb-tnc.ts';
 import type { TncOutcome, TncSide } from './imc-imv/pb-tnc.ts';
@@ -59,6 +59,8 @@ export interface AssessmentServerConfig extends Omit<PtTlsServerConfig, 'endpoin
     connection: string;
     peer: PeerIdentity | undefined;
     outcome: TncOutcome | undefined;
+    /** Each of our verifiers' verdict on the client (empty if PB-TNC never started). */
+    verdicts: { imv: string; verdict: ImvVerdict | undefined }[];
     session: PtTlsSessionOutcome;
   }) => void;
 }
@@ -97,7 +99,13 @@ export async function startAssessmentServer(config: AssessmentServerConfig): Pro
       byRemote.delete(session.remote);
       const outcome = entry?.side.outcome();
       if (!session.ok) log.info('TNC', `PT-TLS assessment of ${session.remote} failed: ${session.error.message}`);
-      config.onAssessment?.({ connection: entry?.id ?? session.remote, peer: entry?.peer, outcome, session });
+      config.onAssessment?.({
+        connection: entry?.id ?? session.remote,
+        peer: entry?.peer,
+        outcome,
+        verdicts: entry?.side.server?.verdicts() ?? [],
+        session,
+      });
     },
   });
   return {

@@ -20,7 +20,11 @@ import type { Command } from '../command.ts';
 
 // One list of built-in collectors and verifiers for the daemon and the stand-alone PT-TLS commands.
 export { builtinImcs, builtinImvs } from '../../daemon/attestation.ts';
-import { builtinImcs, builtinImvs } from '../../daemon/attestation.ts';
+import { builtinImcs, builtinImvs, imvBuiltinsFor } from '../../daemon/attestation.ts';
+import { openStore } from '../../refdb/open.ts';
+import type { RefStore } from '../../refdb/store.ts';
+import { recordAssessment } from '../../refdb/assessments.ts';
+import { ActionRecommendation } from '../../tnc/pb/index.ts';
 
 export const ExitCode = { ALLOWED: 0, ERROR: 1, USAGE: 2, ISOLATED: 3, DENIED: 4, NO_RESULT: 5 } as const;
 
@@ -78,8 +82,13 @@ export async function loadImcs(
   );
 }
 
-export async function loadImvs(names: string[], config: Record<string, Record<string, unknown>>): Promise<ImvModule[]> {
-  return Promise.all(names.map((name) => loadImv({ name, config: config[name] ?? {} }, builtinImvs)));
+export async function loadImvs(
+  names: string[],
+  config: Record<string, Record<string, unknown>>,
+  store?: RefStore,
+): Promise<ImvModule[]> {
+  const builtins = store ? imvBuiltinsFor(store) : builtinImvs;
+  return Promise.all(names.map((name) => loadImv({ name, config: config[name] ?? {} }, builtins)));
 }
 
 /** Runs a command body; configuration and option errors print the usage and exit 2. */
@@ -108,39 +117,56 @@ export const command: Command = {
   usage:
     'attestd pt-tls-server --cert FILE --key FILE [--ca FILE] [--host ADDR] [--port 271] [--sasl user:pass]... ' +
     '[--imv os --imv test] [--policy default|any|all] [--imv-config FILE] [--imc os --imc test --command allow] ' +
-    '[--imc-config FILE] [--max-sessions N] [--idle-timeout MS] [--once] [--log-level info|debug]',
+    '[--imc-config FILE] [--database URI] [--max-sessions N] [--idle-timeout MS] [--once] [--log-level info|debug]\n' +
+    '  --database sqlite:PATH|postgres://…: the attest verifier reads its references from it (unless its config\n' +
+    "  names a references manifest), and every assessment is stored there with each verifier's reasons",
   run(argv) {
     return usageGuard('pt-tls-server', command.usage, () => serve(argv));
   },
 };
 
+const serveOptions = {
+  cert: { type: 'string' },
+  key: { type: 'string' },
+  ca: { type: 'string' },
+  host: { type: 'string', default: '::' },
+  port: { type: 'string', default: '271' },
+  sasl: { type: 'string', multiple: true },
+  imv: { type: 'string', multiple: true },
+  imc: { type: 'string', multiple: true },
+  policy: { type: 'string', default: 'default' },
+  'imv-config': { type: 'string' },
+  'imc-config': { type: 'string' },
+  database: { type: 'string' },
+  command: { type: 'string' },
+  'max-sessions': { type: 'string' },
+  'idle-timeout': { type: 'string' },
+  once: { type: 'boolean', default: false },
+  'log-level': { type: 'string', default: 'error' },
+} as const;
+
+type ServeValues = ReturnType<typeof parseArgs<{ options: typeof serveOptions }>>['values'];
+
 async function serve(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      cert: { type: 'string' },
-      key: { type: 'string' },
-      ca: { type: 'string' },
-      host: { type: 'string', default: '::' },
-      port: { type: 'string', default: '271' },
-      sasl: { type: 'string', multiple: true },
-      imv: { type: 'string', multiple: true },
-      imc: { type: 'string', multiple: true },
-      policy: { type: 'string', default: 'default' },
-      'imv-config': { type: 'string' },
-      'imc-config': { type: 'string' },
-      command: { type: 'string' },
-      'max-sessions': { type: 'string' },
-      'idle-timeout': { type: 'string' },
-      once: { type: 'boolean', default: false },
-      'log-level': { type: 'string', default: 'error' },
-    },
-  });
+  const { values } = parseArgs({ args: argv, options: serveOptions });
   if (!values.cert || !values.key) throw new ConfigError('--cert and --key are required');
+  const store = values.database ? await openStore(values.database) : undefined;
+  try {
+    return await serveWith(values, store);
+  } finally {
+    await Promise.allSettled(pending);
+    await store?.close();
+  }
+}
+
+/** Assessments being written to the database (awaited before it closes). */
+const pending = new Set<Promise<unknown>>();
+
+async function serveWith(values: ServeValues, store: RefStore | undefined): Promise<number> {
   const policy = parseRecommendationPolicy(values.policy);
   const log = new Logger({ level: values['log-level'] as LogLevelName });
   const users = new Map((values.sasl ?? []).map((s) => parseSasl(s)).map((c) => [c.user, c.password]));
-  const imvs = await loadImvs(values.imv ?? ['test'], readModuleConfig(values['imv-config']));
+  const imvs = await loadImvs(values.imv ?? ['test'], readModuleConfig(values['imv-config']), store);
   const imcs = values.imc
     ? await loadImcs(values.imc, readModuleConfig(values['imc-config']), values.command ?? 'allow')
     : [];
@@ -157,8 +183,8 @@ async function serve(argv: string[]): Promise<number> {
   const server = await startAssessmentServer({
     host: values.host,
     port: num(values.port, '--port')!,
-    cert: readFileSync(values.cert),
-    key: readFileSync(values.key),
+    cert: readFileSync(values.cert!),
+    key: readFileSync(values.key!),
     ...(values.ca ? { ca: readFileSync(values.ca) } : {}),
     clientAuth: users.size ? 'tls-or-sasl' : values.ca ? 'tls' : 'none',
     ...(users.size ? { authenticate: (_z: string, u: string, p: string) => users.get(u) === p } : {}),
@@ -170,9 +196,21 @@ async function serve(argv: string[]): Promise<number> {
       ...(idle !== undefined ? { idleTimeoutMs: idle } : {}),
     },
     log,
-    onAssessment({ connection, peer, outcome, session }) {
+    onAssessment({ connection, peer, outcome, verdicts, session }) {
       const who =
         peer?.method === 'certificate' ? peer.subject : peer?.method === 'sasl-plain' ? peer.authcid : session.remote;
+      if (store && verdicts.length) {
+        const p = recordAssessment(store, {
+          identity: who,
+          verdicts,
+          recommendation: outcome?.verdict?.recommendation ?? ActionRecommendation.NO_ACCESS,
+        }).then(
+          (id) => log.info('TNC', `${connection}: stored as assessment session ${id}`),
+          (e: unknown) => log.error('TNC', `${connection}: cannot store the assessment: ${String(e)}`),
+        );
+        pending.add(p);
+        void p.finally(() => pending.delete(p));
+      }
       const lines = [
         `${connection} ${session.remote} (${who}): ${session.ok ? 'complete' : `failed: ${session.error.message}`}`,
       ];

@@ -29,8 +29,9 @@ const USAGE = `attestd refdb [--db URI] [--json] <noun> <verb> [options]
   hashes lookup --product NAME PATH...
   packages import --product NAME (--dpkg-status FILE | --packages FILE) [--security] [--blacklist]
   packages blacklist NAME [--off] | packages show --product NAME PKG...
-  devices list | devices trust AIK-KEY-ID|ID [--off]
-  sessions list [--device AIK] [--limit N] | results list [--session ID] [--limit N]
+  devices add AIK-KEY-ID [--product NAME] [--description TEXT] [--trusted] | devices list
+  devices trust AIK-KEY-ID|ID [--off]
+  sessions list [--device AIK] [--limit N] | sessions show ID | results list [--session ID] [--limit N]
   import-strongswan CONFIG.DB
   (REC: allow, no-access, isolate, no-recommendation)`;
 
@@ -118,6 +119,8 @@ const options = {
   blacklist: { type: 'boolean', default: false },
   off: { type: 'boolean', default: false },
   device: { type: 'string' },
+  description: { type: 'string' },
+  trusted: { type: 'boolean', default: false },
   session: { type: 'string' },
   limit: { type: 'string' },
 } as const;
@@ -162,6 +165,7 @@ async function dispatch(
         'enforcements',
         'sessions',
         'results',
+        'verdicts',
         'file_hashes',
         'versions',
       ]) {
@@ -325,6 +329,20 @@ async function dispatch(
       );
       return 0;
     }
+    case 'devices add': {
+      const value = need(rest[0], 'AIK-KEY-ID').toLowerCase();
+      if (!/^[0-9a-f]{40}$/.test(value)) throw new Error(`'${rest[0]}' is not an AIK key id (40 hex digits)`);
+      const product = v.product ? await store.addProduct(v.product) : null;
+      const id = await store.addDevice({
+        value,
+        product,
+        ...(v.description ? { description: v.description } : {}),
+        trusted: v.trusted,
+      });
+      if (v.trusted) await store.setDeviceTrusted(id, true);
+      done({ id, trusted: v.trusted }, `device ${id} (${value})${v.trusted ? ' trusted' : ''}`);
+      return 0;
+    }
     case 'devices list':
       out(
         (await store.listDevices()).map((d) => ({
@@ -356,10 +374,43 @@ async function dispatch(
         sessions.map((s) => ({
           id: s.id,
           time: new Date(s.time * 1000).toISOString(),
+          identity: s.identity,
           device: s.device,
           product: s.product,
           recommendation: recommendationWord(s.rec),
         })),
+      );
+      return 0;
+    }
+    case 'sessions show': {
+      const id = Number(need(rest[0], 'ID'));
+      const session = Number.isInteger(id) ? await store.session(id) : undefined;
+      if (!session) throw new Error(`unknown session '${rest[0]}'`);
+      const device = session.device === null ? undefined : await store.device(session.device);
+      const verdicts = await store.verdicts(session.id);
+      const summary = {
+        id: session.id,
+        time: new Date(session.time * 1000).toISOString(),
+        identity: session.identity,
+        device: device?.value ?? null,
+        recommendation: recommendationWord(session.rec),
+      };
+      done(
+        {
+          ...summary,
+          verdicts: verdicts.map((x) => ({
+            imv: x.imv,
+            recommendation: recommendationWord(x.rec),
+            reasons: x.reasons,
+          })),
+        },
+        [
+          table([summary]),
+          ...verdicts.flatMap((x) => [
+            `verifier ${x.imv}: ${recommendationWord(x.rec)}`,
+            ...x.reasons.map((r) => `  reason: ${r}`),
+          ]),
+        ].join('\n'),
       );
       return 0;
     }

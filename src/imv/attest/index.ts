@@ -4,6 +4,9 @@
  * firmware and IMA evidence under a fresh TPM quote — and turns its verdict into the IMV's recommendation.
  *
  * Configuration (daemon `imv-attest` section, PT-TLS server module config):
+ *   (database)    with `attestd.database` set and no `references`, the reference database answers (the daemon
+ *                 injects it): file and IMA hashes of the device's product (or `product`), trusted devices' AIKs
+ *   product       product name whose reference values apply to devices the database has no product for
  *   references    reference manifest file (src/measure/manifest.ts, text or JSON form): path → digest, used for the
  *                 measured files and the IMA-measured ones (paths as the device reports them)
  *   trustedAiks   hex key ids (SHA-1 of the AIK's SubjectPublicKeyInfo), a list or a comma/space-separated string
@@ -71,20 +74,27 @@ const list = (raw: Record<string, unknown>, k: string): string[] => {
   throw new ConfigError(`imv attest: ${k} must be a list of strings`);
 };
 
-/** Validates the module configuration and reads the reference manifest. */
-export function attestImvConfig(raw: Record<string, unknown>): AttestImvConfig {
-  const refPath = raw.references;
-  if (typeof refPath !== 'string' || refPath === '')
-    throw new ConfigError('imv attest: references (a manifest file) is required');
-  let manifest: Manifest;
-  try {
-    manifest = parseManifest(readFileSync(refPath, 'utf8'));
-  } catch (e) {
-    throw new ConfigError(`imv attest: cannot read references ${refPath}: ${(e as Error).message}`, { cause: e });
-  }
+/**
+ * Validates the module configuration. The references are `injected` (the daemon passes the reference database's)
+ * or read from the `references` manifest with the `trustedAiks` list.
+ */
+export function attestImvConfig(raw: Record<string, unknown>, injected?: PtsReferences): AttestImvConfig {
   const aiks = list(raw, 'trustedAiks');
   for (const k of aiks)
     if (!/^[0-9a-f]{40}$/i.test(k)) throw new ConfigError(`imv attest: trusted AIK "${k}" is not a SHA-1 key id`);
+  let references = injected;
+  if (!references) {
+    const refPath = raw.references;
+    if (typeof refPath !== 'string' || refPath === '')
+      throw new ConfigError('imv attest: references (a manifest file) or a reference database is required');
+    let manifest: Manifest;
+    try {
+      manifest = parseManifest(readFileSync(refPath, 'utf8'));
+    } catch (e) {
+      throw new ConfigError(`imv attest: cannot read references ${refPath}: ${(e as Error).message}`, { cause: e });
+    }
+    references = new ManifestReferences(manifest, aiks);
+  }
   const requiredPcrs = list(raw, 'requiredPcrs').map((s) => {
     const n = Number(s);
     if (!Number.isInteger(n) || n < 0 || n > 23) throw new ConfigError(`imv attest: bad PCR "${s}"`);
@@ -99,7 +109,7 @@ export function attestImvConfig(raw: Record<string, unknown>): AttestImvConfig {
     limits[k] = n;
   }
   return {
-    references: new ManifestReferences(manifest, aiks),
+    references,
     files: list(raw, 'files').map((p) =>
       p.length > 1 && p.endsWith('/') ? { path: p.slice(0, -1), directory: true } : { path: p },
     ),
@@ -112,6 +122,7 @@ const verdictOf = (v: PtsVerdict): ImvVerdict => ({
   recommendation: v.recommendation,
   evaluation: v.evaluation as AssessmentResultValue,
   reasons: v.reasons,
+  ...(v.aikKeyId ? { device: v.aikKeyId } : {}),
 });
 
 /** The verifier module over validated configuration (tests inject references directly). */

@@ -25,7 +25,7 @@ import { decodeTpm2VersionInfo } from '../attrs/tpm-version-info.ts';
 import { componentKind } from '../components.ts';
 import { quotedSelection, rebuildQuoteAttest, signatureFromRaw } from './quote.ts';
 import type { PtsEvidence, PtsVerdict } from './evidence.ts';
-import type { PtsReferences } from './references.ts';
+import type { PtsReferences, ReferenceContext } from './references.ts';
 
 export interface PtsEvaluationInput {
   evidence: PtsEvidence;
@@ -83,6 +83,9 @@ export async function evaluatePtsEvidence(input: PtsEvaluationInput): Promise<Pt
     }
   } else if (ev.expectQuote) reasons.push('AIK: the device sent no attestation identity key');
 
+  // The device as the references see it: its AIK, when it parsed (a verifier may keep references per device).
+  const refCtx: ReferenceContext = keyId ? { aikKeyId: keyId } : {};
+
   // 2. Files
   if (bank) {
     const measured: { path: string; measurement: Uint8Array }[] = [];
@@ -103,7 +106,7 @@ export async function evaluatePtsEvidence(input: PtsEvaluationInput): Promise<Pt
         reasons.push(`file measurement for unknown request id ${id}`);
     }
     if (measured.length) {
-      const ref = await refs.fileHashes([...new Set(measured.map((m) => m.path))], bank);
+      const ref = await refs.fileHashes([...new Set(measured.map((m) => m.path))], bank, refCtx);
       for (const m of measured) {
         if (m.measurement.byteLength !== DIGEST_SIZE[bank]) {
           reasons.push(`file ${m.path}: ${m.measurement.byteLength}-byte measurement is not a ${bank} digest`);
@@ -178,7 +181,7 @@ export async function evaluatePtsEvidence(input: PtsEvaluationInput): Promise<Pt
     }
     const refByAlgo = new Map<string, ReadonlyMap<string, readonly Uint8Array[]>>();
     for (const [algo, paths] of byAlgo) {
-      if (isHashName(algo)) refByAlgo.set(algo, await refs.imaReference([...new Set(paths)], algo));
+      if (isHashName(algo)) refByAlgo.set(algo, await refs.imaReference([...new Set(paths)], algo, refCtx));
     }
     const biosPcrs = new Map([...pcrs].filter(([p]) => p <= 9).map(([p, a]) => [p, a.value]));
     for (const e of imaEvents) {

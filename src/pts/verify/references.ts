@@ -10,11 +10,18 @@ export interface BootReferenceEvent {
   digest: Uint8Array;
 }
 
+/** What the verifier knows of the device when it asks for references. */
+export interface ReferenceContext {
+  /** SHA-1 key id of the device's AIK, once its AIK parsed (references may differ per device or product). */
+  aikKeyId?: Uint8Array;
+}
+
 export interface PtsReferences {
   /** Reference digests per path (several allowed, e.g. across package versions); a path absent from the map is unknown. */
   fileHashes(
     paths: readonly string[],
     algo: HashName,
+    ctx?: ReferenceContext,
   ): ReadonlyMap<string, readonly Uint8Array[]> | Promise<ReadonlyMap<string, readonly Uint8Array[]>>;
   /** Is the AIK with this key id (SHA-1 of its SubjectPublicKeyInfo, strongSwan's device key id) trusted? */
   isTrustedAik(keyId: Uint8Array, spki: Uint8Array): boolean | Promise<boolean>;
@@ -30,6 +37,7 @@ export interface PtsReferences {
   imaReference(
     paths: readonly string[],
     algo: HashName,
+    ctx?: ReferenceContext,
   ): ReadonlyMap<string, readonly Uint8Array[]> | Promise<ReadonlyMap<string, readonly Uint8Array[]>>;
 }
 

@@ -89,6 +89,8 @@ export interface ImvVerdict {
   evaluation: AssessmentResultValue;
   /** Human-readable reasons (IF-IMV TNC_ATTRIBUTEID_REASON_STRING), one per finding. */
   reasons: string[];
+  /** The device the verdict is about, when the verifier identified it (AIK key id, hex). */
+  device?: string;
 }
 
 export interface ImvReply {

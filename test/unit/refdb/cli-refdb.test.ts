@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { command } from '../../../src/cli/commands/refdb.ts';
 import { openStore } from '../../../src/refdb/open.ts';
+import { recordAssessment } from '../../../src/refdb/assessments.ts';
+import { LATEST_VERSION } from '../../../src/refdb/migrations.ts';
 import { buildStrongswanDb, SAMPLE } from '../../contract/refdb/strongswan-db.ts';
 
 async function cli(...args: string[]): Promise<{ code: number; out: string }> {
@@ -141,6 +143,38 @@ test('attestd refdb manages policies, references, packages and devices', async (
     assert.deepEqual(await j('sessions', 'list'), []);
     assert.deepEqual(await j('results', 'list'), []);
 
+    // Enrolment of a device by its AIK key id, and a stored assessment shown with its reasons.
+    const aik = '12'.repeat(20);
+    assert.deepEqual(await j('devices', 'add', aik, '--product', 'Debian 12 x86_64', '--trusted'), {
+      id: 2,
+      trusted: true,
+    });
+    await assert.rejects(cli('--db', db, 'devices', 'add', 'xyz'), /not an AIK key id/);
+    const s2 = await openStore(db);
+    assert.equal(await s2.isDeviceTrusted(aik), true);
+    const session = await recordAssessment(s2, {
+      identity: 'gw.example',
+      verdicts: [
+        {
+          imv: 'attest',
+          verdict: { recommendation: 1, evaluation: 2, reasons: ['file /usr/bin/tool: differs'], device: aik },
+        },
+      ],
+      recommendation: 1,
+    });
+    await s2.close();
+    const shownSession = (await j('sessions', 'show', String(session))) as Record<string, unknown>;
+    assert.equal(shownSession.device, aik);
+    assert.equal(shownSession.recommendation, 'no access');
+    assert.deepEqual(shownSession.verdicts, [
+      { imv: 'attest', recommendation: 'no access', reasons: ['file /usr/bin/tool: differs'] },
+    ]);
+    assert.match(
+      (await cli('--db', db, 'sessions', 'show', String(session))).out,
+      /reason: file \/usr\/bin\/tool: differs/,
+    );
+    assert.equal(((await j('sessions', 'list')) as Record<string, unknown>[])[0]!.identity, 'gw.example');
+
     const ssdb = join(dir, 'config.db');
     buildStrongswanDb(ssdb);
     const counts = (await j('import-strongswan', ssdb)) as Record<string, number>;
@@ -150,7 +184,7 @@ test('attestd refdb manages policies, references, packages and devices', async (
         (d) => d.aik === SAMPLE.aik && d.trusted === true,
       ),
     );
-    assert.match((await cli('--db', db, 'status')).out, /sqlite, schema version 2/);
+    assert.match((await cli('--db', db, 'status')).out, new RegExp(`sqlite, schema version ${LATEST_VERSION}`));
 
     await assert.rejects(cli('--db', db, 'policies', 'add', '--name', 'x', '--type', 'bogus'), /unknown policy type/);
     await assert.rejects(cli('--db', db, 'frobnicate'), /unknown subcommand/);

@@ -1,13 +1,15 @@
 /**
  * SWIMA on a device and at the verifier: dpkg status / apk database / dpkg.log parsing, ISO/IEC 19770-2:2015 SWID
  * tags, the collector answering SW Requests (inventory, events, identifiers only, targets), and the verifier naming
- * every unknown, blacklisted and security-outdated package. Inputs are small fixtures written here.
+ * every unknown, blacklisted and security-outdated package (blacklisted: isolate, non-compliant major). Inputs are
+ * small fixtures written here.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { PaAttribute } from '../../../src/tnc/pa/index.ts';
 import { ActionRecommendation } from '../../../src/tnc/pb/constants.ts';
+import { EvaluationResult } from '../../../src/tnc/pa/constants.ts';
 import {
   SwimaAction,
   SwimaCollector,
@@ -140,15 +142,57 @@ test('verifier names every unknown, blacklisted and security-outdated package', 
     isBlacklisted: (n: string) => n === 'netcat-traditional',
     securityFix: (n: string, v: string) => (n === 'openssl' && v < '3.0.13' ? '3.0.13-1~deb12u1' : undefined),
   };
+  // A blacklisted package isolates the device (non-compliant major), it does not refuse it.
   const v = await evaluateSwimaInventory(inv.records, policy);
-  assert.equal(v.recommendation, ActionRecommendation.NO_ACCESS);
+  assert.equal(v.recommendation, ActionRecommendation.ISOLATE);
+  assert.equal(v.evaluation, EvaluationResult.NONCOMPLIANT_MAJOR);
   assert.deepEqual(v.reasons, [
     'package openssl 3.0.11-1~deb12u2: security update to 3.0.13-1~deb12u1 missing',
     'package netcat-traditional 1.10-47: blacklisted',
     'package mystery 0.1: unknown',
   ]);
   const clean = await evaluateSwimaInventory(inv.records.slice(0, 1), policy);
-  assert.equal(clean.recommendation, ActionRecommendation.ALLOW);
+  assert.deepEqual([clean.recommendation, clean.evaluation], [ActionRecommendation.ALLOW, EvaluationResult.COMPLIANT]);
   const outdated = await evaluateSwimaInventory(inv.records.slice(1, 2), policy);
-  assert.equal(outdated.recommendation, ActionRecommendation.ISOLATE);
+  assert.deepEqual(
+    [outdated.recommendation, outdated.evaluation],
+    [ActionRecommendation.ISOLATE, EvaluationResult.NONCOMPLIANT_MINOR],
+  );
+  const unknown = await evaluateSwimaInventory(inv.records.slice(3), policy);
+  assert.deepEqual(
+    [unknown.recommendation, unknown.evaluation],
+    [ActionRecommendation.ISOLATE, EvaluationResult.NONCOMPLIANT_MINOR],
+  );
+});
+
+test('verifier: the blacklist is consulted before the known list; optional version check after the security one', async () => {
+  const c = new SwimaCollector({
+    ...ctx,
+    packages: [
+      { name: 'telnet', version: '0.17-44', arch: 'amd64' },
+      { name: 'bash', version: '5.1-2', arch: 'amd64' },
+      { name: 'openssl', version: '3.0.0-1', arch: 'amd64' },
+    ],
+    eidEpoch: 1,
+  });
+  const inv = c.respond({ flags: 0, requestId: 1, earliestEid: 0, targets: [] }) as PaAttribute & SwimaInventoryBody;
+  const policy = {
+    isKnown: (n: string) => n !== 'telnet',
+    isKnownVersion: (n: string, v: string) => !(n === 'bash' && v === '5.1-2') && n !== 'openssl',
+    isBlacklisted: (n: string) => n === 'telnet',
+    securityFix: (n: string) => (n === 'openssl' ? '3.0.13-1' : undefined),
+  };
+  const v = await evaluateSwimaInventory(inv.records, policy);
+  assert.deepEqual(v.reasons, [
+    'package telnet 0.17-44: blacklisted',
+    'package bash 5.1-2: unknown version',
+    'package openssl 3.0.0-1: security update to 3.0.13-1 missing',
+  ]);
+  assert.deepEqual(
+    [v.recommendation, v.evaluation],
+    [ActionRecommendation.ISOLATE, EvaluationResult.NONCOMPLIANT_MAJOR],
+  );
+  const noTag = await evaluateSwimaInventory([{ ...inv.records[1]!, record: undefined }], policy);
+  assert.deepEqual(noTag.reasons, [`software ${inv.records[1]!.swId}: no SWID tag with name and version`]);
+  assert.equal(noTag.evaluation, EvaluationResult.NONCOMPLIANT_MINOR);
 });

@@ -5,13 +5,17 @@
  */
 import { test, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { toHex } from '../../../../src/common/index.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { toHex, utf8 } from '../../../../src/common/index.ts';
+import { openStore } from '../../../../src/refdb/open.ts';
 import { controlRequest } from '../../../../src/daemon/control.ts';
 import type { SaInfo } from '../../../../src/ike/engine.ts';
 import { startAttestedPair } from '../../daemon/attestation/attested-conf.ts';
 import { hasCommand, isRoot, requires } from '../../../support/env.ts';
-import { provisionDevice } from './device.ts';
-import type { Device } from './device.ts';
+import { provisionDevice, sha256 } from '../../../support/attest-device.ts';
+import type { Device } from '../../../support/attest-device.ts';
 
 const NEEDS = { root: true, commands: ['swtpm', 'swtpm_setup'] };
 let dev: Device | undefined;
@@ -23,38 +27,38 @@ after(async () => {
   await dev?.cleanup();
 });
 
+/** A: its TPM-backed collector; the test verifier for B. */
+const attesterLines = (d: Device) => [
+  '  tnc {',
+  '    imcs = attest',
+  '    imvs = test',
+  '  }',
+  '  imc-attest {',
+  `    tcti = ${d.tcti}`,
+  `    imaLog = ${d.imaPath}`,
+  `    bootLog = ${d.bootPath}`,
+  '  }',
+];
+
+/** B: the test collector; the attestation verifier for A (its module options given). */
+const verifierLines = (attest: string[], extra: string[] = []) => [
+  ...extra,
+  '  tnc {',
+  '    imcs = test',
+  '    imvs = attest',
+  '  }',
+  '  imc-test {',
+  '    command = allow',
+  '  }',
+  '  imv-attest {',
+  ...attest.map((l) => `    ${l}`),
+  '  }',
+];
+
 function pair(t: TestContext, trustedAik: string, base: number) {
   const d = dev!;
-  const tnc = {
-    // A: its TPM-backed collector; the test verifier for B.
-    a: [
-      '  tnc {',
-      '    imcs = attest',
-      '    imvs = test',
-      '  }',
-      '  imc-attest {',
-      `    tcti = ${d.tcti}`,
-      `    imaLog = ${d.imaPath}`,
-      `    bootLog = ${d.bootPath}`,
-      '  }',
-    ],
-    // B: the test collector; the attestation verifier for A.
-    b: [
-      '  tnc {',
-      '    imcs = test',
-      '    imvs = attest',
-      '  }',
-      '  imc-test {',
-      '    command = allow',
-      '  }',
-      '  imv-attest {',
-      `    references = ${d.refPath}`,
-      `    trustedAiks = ${trustedAik}`,
-      `    files = ${d.bin}/`,
-      '  }',
-    ],
-  };
-  return startAttestedPair(t, { base, attestd: tnc });
+  const b = verifierLines([`references = ${d.refPath}`, `trustedAiks = ${trustedAik}`, `files = ${d.bin}/`]);
+  return startAttestedPair(t, { base, attestd: { a: attesterLines(d), b } });
 }
 
 test('daemons: a TPM-attested initiator with a trusted AIK and a clean tree gets its CHILD_SA', async (t) => {
@@ -65,6 +69,52 @@ test('daemons: a TPM-attested initiator with a trusted AIK and a clean tree gets
   assert.equal(sa.children.length, 1);
   const b = ((await controlRequest(sock('b'), { cmd: 'list-sas' })) as SaInfo[])[0]!;
   assert.equal(b.authorization?.decision, 'allow');
+});
+
+test('daemons: references from the reference database, the verdict stored there as a session', async (t) => {
+  if (!requires(t, NEEDS)) return;
+  const d = dev!;
+  const dir = mkdtempSync(join(tmpdir(), 'attestd-daemon-refdb-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const uri = `sqlite:${join(dir, 'refdb.sqlite')}`;
+  const store = await openStore(uri);
+  try {
+    const product = await store.addProduct('Test Image');
+    await store.importFileHashes(
+      product,
+      Object.entries(d.files).map(([n, c]) => ({
+        path: join(d.bin, n),
+        algo: 'sha256' as const,
+        digest: toHex(sha256(utf8(c))),
+      })),
+    );
+    await store.addDevice({ value: toHex(d.aik.keyId), product, trusted: true });
+  } finally {
+    await store.close();
+  }
+  const b = verifierLines(
+    ['product = Test Image', `files = ${d.bin}/`, 'requiredPcrs = 0, 7, 10'],
+    [`  database = ${uri}`],
+  );
+  const a = attesterLines(d);
+  const { sock } = await startAttestedPair(t, { base: 49, attestd: { a, b } });
+  const sa = (await controlRequest(sock('a'), { cmd: 'initiate', ike: 'attested' })) as SaInfo;
+  assert.equal(sa.state, 'ESTABLISHED');
+  const check = await openStore(uri);
+  try {
+    const [session] = await check.listSessions({ limit: 1 });
+    assert.ok(session, 'no session stored');
+    assert.equal(session.rec, 0, 'stored recommendation: allow');
+    assert.equal(session.identity, 'a.example');
+    assert.equal((await check.device(session.device!))?.value, toHex(d.aik.keyId));
+    const verdicts = await check.verdicts(session.id);
+    assert.deepEqual(
+      verdicts.map((v) => [v.imv, v.rec, v.reasons]),
+      [['attest', 0, []]],
+    );
+  } finally {
+    await check.close();
+  }
 });
 
 test('daemons: an initiator whose AIK the responder does not trust gets no IKE SA', async (t) => {

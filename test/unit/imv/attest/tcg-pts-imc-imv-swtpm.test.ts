@@ -17,8 +17,8 @@ import { createImc } from '../../../../src/imc/attest/index.ts';
 import { createImv } from '../../../../src/imv/attest/index.ts';
 import { builtinImcs, builtinImvs } from '../../../../src/daemon/attestation.ts';
 import { hasCommand, requires } from '../../../support/env.ts';
-import { provisionDevice } from './device.ts';
-import type { Device } from './device.ts';
+import { provisionDevice } from '../../../support/attest-device.ts';
+import type { Device } from '../../../support/attest-device.ts';
 
 const available = hasCommand('swtpm') && hasCommand('swtpm_setup');
 const SWTPM = { commands: ['swtpm', 'swtpm_setup'] };

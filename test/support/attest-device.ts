@@ -7,20 +7,20 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toHex, utf8 } from '../../../../src/common/index.ts';
-import { Tpm } from '../../../../src/tpm/client.ts';
-import { createAik } from '../../../../src/tpm/aik.ts';
-import type { AikInfo } from '../../../../src/tpm/aik.ts';
-import { TPM_ALG } from '../../../../src/tpm/types/constants.ts';
-import { SwtpmTransport } from '../../../../src/tpm/transport/swtpm.ts';
-import { EventType } from '../../../../src/measure/eventlog.ts';
-import { buildEventLog, buildEventLogBytes, separator } from '../../../../src/measure/eventlog-builder.ts';
-import type { EventSpec } from '../../../../src/measure/eventlog-builder.ts';
-import { bootAggregateEntry, buildImaLog } from '../../../../src/measure/ima-builder.ts';
-import { bootAggregate, encodeImaBinary } from '../../../../src/measure/ima.ts';
-import { imaExtendValue } from '../../../../src/measure/replay.ts';
-import { startSwtpm } from '../../../support/swtpm.ts';
-import type { Swtpm } from '../../../support/swtpm.ts';
+import { toHex, utf8 } from '../../src/common/index.ts';
+import { Tpm } from '../../src/tpm/client.ts';
+import { createAik } from '../../src/tpm/aik.ts';
+import type { AikInfo } from '../../src/tpm/aik.ts';
+import { TPM_ALG } from '../../src/tpm/types/constants.ts';
+import { SwtpmTransport } from '../../src/tpm/transport/swtpm.ts';
+import { EventType } from '../../src/measure/eventlog.ts';
+import { buildEventLog, buildEventLogBytes, separator } from '../../src/measure/eventlog-builder.ts';
+import type { EventSpec } from '../../src/measure/eventlog-builder.ts';
+import { bootAggregateEntry, buildImaLog } from '../../src/measure/ima-builder.ts';
+import { bootAggregate, encodeImaBinary } from '../../src/measure/ima.ts';
+import { imaExtendValue } from '../../src/measure/replay.ts';
+import { startSwtpm } from './swtpm.ts';
+import type { Swtpm } from './swtpm.ts';
 
 export const sha256 = (b: Uint8Array) => new Uint8Array(createHash('sha256').update(b).digest());
 
@@ -38,13 +38,18 @@ export interface Device {
   cleanup(): Promise<void>;
 }
 
-export async function provisionDevice(): Promise<Device> {
+export interface ProvisionOptions {
+  /** Where the measured binaries live below the device root (default `bin`; `usr/bin` for a root-fs layout). */
+  binDir?: string;
+}
+
+export async function provisionDevice(o: ProvisionOptions = {}): Promise<Device> {
   const files: Record<string, string> = { ls: 'ELF ls v1', cat: 'ELF cat v1', sh: 'ELF sh v1' };
   const root = mkdtempSync(join(tmpdir(), 'attestd-imv-attest-'));
   let sw: Swtpm | undefined;
   try {
-    const bin = join(root, 'bin');
-    mkdirSync(bin);
+    const bin = join(root, o.binDir ?? 'bin');
+    mkdirSync(bin, { recursive: true });
     for (const [n, c] of Object.entries(files)) writeFileSync(join(bin, n), c);
     const refPath = join(root, 'reference.sha256');
     const lines = Object.entries(files).map(([n, c]) => `${toHex(sha256(utf8(c)))}  ${join(bin, n)}`);
