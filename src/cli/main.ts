@@ -10,7 +10,7 @@ import { createCa, issueCert, KEY_TYPES, type Issued, type KeyType } from '../da
 import { parseCertificate } from '../daemon/config/index.ts';
 import { readFileSync } from 'node:fs';
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import type { LogLevelName } from '../common/log.ts';
+import { LOG_FORMATS, LogLevel, type LogFormat, type LogLevelName } from '../common/log.ts';
 import type { SaInfo } from '../ike/engine.ts';
 import type { x509 } from '../common/x509.ts';
 
@@ -20,7 +20,9 @@ import { readdirSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { Command } from './command.ts';
 
-const controlOption = { control: { type: 'string', default: process.env.ATTESTD_CONTROL ?? defaultControlPath } } as const;
+const controlOption = {
+  control: { type: 'string', default: process.env.ATTESTD_CONTROL ?? defaultControlPath },
+} as const;
 
 function printSas(sas: SaInfo[]): void {
   if (!sas.length) {
@@ -28,19 +30,34 @@ function printSas(sas: SaInfo[]): void {
     return;
   }
   for (const sa of sas) {
-    console.log(`${sa.name}: #${sa.id}, ${sa.state}, IKEv2, ${sa.spiI}_i${sa.initiator ? '*' : ''} ${sa.spiR}_r${sa.initiator ? '' : '*'}`);
+    console.log(
+      `${sa.name}: #${sa.id}, ${sa.state}, IKEv2, ${sa.spiI}_i${sa.initiator ? '*' : ''} ${sa.spiR}_r${sa.initiator ? '' : '*'}`,
+    );
     console.log(`  local  '${sa.localIds.join("', '")}' @ ${sa.local}`);
     console.log(`  remote '${sa.peerIds.join("', '")}' @ ${sa.remote}${sa.nat ? ' (NAT-T)' : ''}`);
     if (sa.suite) console.log(`  ${sa.suite}`);
-    if (sa.authorization) console.log(`  attestation: ${sa.authorization.decision}${sa.authorization.reasons.length ? ` (${sa.authorization.reasons.join('; ')})` : ''}`);
+    if (sa.authorization)
+      console.log(
+        `  attestation: ${sa.authorization.decision}${sa.authorization.reasons.length ? ` (${sa.authorization.reasons.join('; ')})` : ''}`,
+      );
     for (const n of sa.notes) console.log(`  ${n}`);
     for (const c of sa.children) {
       console.log(`  ${c.name}: #${c.id}, ${c.state}, ${c.mode.toUpperCase()}, ESP SPIs: ${c.spiIn}_i ${c.spiOut}_o`);
       console.log(`    ${c.suite}`);
       console.log(`    local  ${c.localTs.join(' ')}`);
       console.log(`    remote ${c.remoteTs.join(' ')}`);
-      const n = (c as { counters?: Record<'bytesIn' | 'packetsIn' | 'bytesOut' | 'packetsOut' | 'replayDrops' | 'icvFailures', number> }).counters;
-      if (n) console.log(`    ${n.bytesIn} bytes_i (${n.packetsIn} pkts), ${n.bytesOut} bytes_o (${n.packetsOut} pkts), ${n.replayDrops} replay drops, ${n.icvFailures} ICV failures`);
+      const n = (
+        c as {
+          counters?: Record<
+            'bytesIn' | 'packetsIn' | 'bytesOut' | 'packetsOut' | 'replayDrops' | 'icvFailures',
+            number
+          >;
+        }
+      ).counters;
+      if (n)
+        console.log(
+          `    ${n.bytesIn} bytes_i (${n.packetsIn} pkts), ${n.bytesOut} bytes_o (${n.packetsOut} pkts), ${n.replayDrops} replay drops, ${n.icvFailures} ICV failures`,
+        );
     }
   }
 }
@@ -48,7 +65,13 @@ function printSas(sas: SaInfo[]): void {
 const commands: Record<string, Command> = {
   daemon: {
     summary: 'run the IKE daemon',
-    usage: 'attestd daemon --config swanctl.conf [--data-plane none|tun|xfrm] [--control PATH] [--group NAME] [--log-level info|debug|trace|raw] [--json-log]',
+    usage:
+      'attestd daemon --config swanctl.conf [--data-plane none|tun|xfrm] [--control PATH] [--group NAME]\n' +
+      '       [--log-level info|debug|trace|raw] [--log-format text|json] [--metrics HOST:PORT|off] [--listen ADDR]...\n' +
+      '  --log-format   log lines as text (default) or JSON lines; overrides attestd { log { format } }\n' +
+      '  --metrics      Prometheus endpoint (GET /metrics, /healthz), e.g. 127.0.0.1:9464; overrides\n' +
+      '                 attestd { metrics { listen } }, "off" disables it\n' +
+      '  --json-log     same as --log-format json',
     async run(argv) {
       const { values } = parseArgs({
         args: argv,
@@ -57,18 +80,27 @@ const commands: Record<string, Command> = {
           'data-plane': { type: 'string', default: 'tun' },
           group: { type: 'string' },
           'log-level': { type: 'string', default: 'info' },
+          'log-format': { type: 'string' },
           'json-log': { type: 'boolean', default: false },
+          metrics: { type: 'string' },
           listen: { type: 'string', multiple: true },
           ...controlOption,
         },
       });
+      const format = values['log-format'];
+      if (format !== undefined && !(LOG_FORMATS as readonly string[]).includes(format))
+        throw new Error(`--log-format must be one of ${LOG_FORMATS.join(', ')}`);
+      if (values['log-level'] !== undefined && !(values['log-level'] in LogLevel))
+        throw new Error(`--log-level must be one of ${Object.keys(LogLevel).join(', ')}`);
       const daemon = new Daemon({
         config: values.config,
         dataPlane: values['data-plane'] as 'none' | 'tun' | 'xfrm',
         control: values.control,
         ...(values.group ? { controlGroup: values.group } : {}),
         logLevel: values['log-level'] as LogLevelName,
+        ...(format ? { logFormat: format as LogFormat } : {}),
         json: values['json-log'],
+        ...(values.metrics !== undefined ? { metrics: values.metrics } : {}),
         ...(values.listen ? { listen: values.listen } : {}),
       });
       await daemon.start();
@@ -76,7 +108,13 @@ const commands: Record<string, Command> = {
         const stop = () => void daemon.stop().then(resolve, resolve);
         process.once('SIGTERM', stop);
         process.once('SIGINT', stop);
-        process.on('SIGHUP', () => void daemon.reload().catch((e: unknown) => daemon.log.error('CFG', `reload failed: ${e instanceof Error ? e.message : e}`)));
+        process.on(
+          'SIGHUP',
+          () =>
+            void daemon
+              .reload()
+              .catch((e: unknown) => daemon.log.error('CFG', `reload failed: ${e instanceof Error ? e.message : e}`)),
+        );
       });
       daemon.log.info('DMN', 'stopped');
       // SAs are deleted and sockets closed: exit now rather than wait for every library handle to drain.
@@ -87,9 +125,21 @@ const commands: Record<string, Command> = {
     summary: 'start a connection (IKE SA and CHILD_SA)',
     usage: 'attestd initiate --ike NAME [--child NAME]',
     async run(argv) {
-      const { values } = parseArgs({ args: argv, options: { ike: { type: 'string' }, child: { type: 'string' }, json: { type: 'boolean', default: false }, ...controlOption } });
+      const { values } = parseArgs({
+        args: argv,
+        options: {
+          ike: { type: 'string' },
+          child: { type: 'string' },
+          json: { type: 'boolean', default: false },
+          ...controlOption,
+        },
+      });
       if (!values.ike) throw new Error('--ike NAME is required');
-      const sa = (await controlRequest(values.control, { cmd: 'initiate', ike: values.ike, ...(values.child ? { child: values.child } : {}) })) as SaInfo;
+      const sa = (await controlRequest(values.control, {
+        cmd: 'initiate',
+        ike: values.ike,
+        ...(values.child ? { child: values.child } : {}),
+      })) as SaInfo;
       if (values.json) console.log(JSON.stringify(sa));
       else printSas([sa]);
       return 0;
@@ -99,8 +149,14 @@ const commands: Record<string, Command> = {
     summary: 'delete IKE SAs of a connection (or by id)',
     usage: 'attestd terminate --ike NAME | --id N',
     async run(argv) {
-      const { values } = parseArgs({ args: argv, options: { ike: { type: 'string' }, id: { type: 'string' }, ...controlOption } });
-      const r = (await controlRequest(values.control, { cmd: 'terminate', ...(values.id ? { id: values.id } : { ike: values.ike }) })) as { terminated: number };
+      const { values } = parseArgs({
+        args: argv,
+        options: { ike: { type: 'string' }, id: { type: 'string' }, ...controlOption },
+      });
+      const r = (await controlRequest(values.control, {
+        cmd: 'terminate',
+        ...(values.id ? { id: values.id } : { ike: values.ike }),
+      })) as { terminated: number };
       console.log(`terminated ${r.terminated} IKE SA(s)`);
       return 0;
     },
@@ -109,8 +165,15 @@ const commands: Record<string, Command> = {
     summary: 'rekey an IKE SA or one of its CHILD_SAs',
     usage: 'attestd rekey --ike NAME [--child NAME]',
     async run(argv) {
-      const { values } = parseArgs({ args: argv, options: { ike: { type: 'string' }, id: { type: 'string' }, child: { type: 'string' }, ...controlOption } });
-      await controlRequest(values.control, { cmd: 'rekey', ...(values.id ? { id: values.id } : { ike: values.ike }), ...(values.child ? { child: values.child } : {}) });
+      const { values } = parseArgs({
+        args: argv,
+        options: { ike: { type: 'string' }, id: { type: 'string' }, child: { type: 'string' }, ...controlOption },
+      });
+      await controlRequest(values.control, {
+        cmd: 'rekey',
+        ...(values.id ? { id: values.id } : { ike: values.ike }),
+        ...(values.child ? { child: values.child } : {}),
+      });
       console.log('rekeyed');
       return 0;
     },
@@ -119,7 +182,10 @@ const commands: Record<string, Command> = {
     summary: 'list IKE SAs and CHILD_SAs',
     usage: 'attestd list-sas [--json]',
     async run(argv) {
-      const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false }, ...controlOption } });
+      const { values } = parseArgs({
+        args: argv,
+        options: { json: { type: 'boolean', default: false }, ...controlOption },
+      });
       const sas = (await controlRequest(values.control, { cmd: 'list-sas' })) as SaInfo[];
       if (values.json) console.log(JSON.stringify(sas));
       else printSas(sas);
@@ -156,7 +222,8 @@ const commands: Record<string, Command> = {
         },
       });
       if (!values.subject) throw new Error('--subject is required');
-      if (!(KEY_TYPES as readonly string[]).includes(values.type)) throw new Error(`--type must be one of ${KEY_TYPES.join(', ')}`);
+      if (!(KEY_TYPES as readonly string[]).includes(values.type))
+        throw new Error(`--type must be one of ${KEY_TYPES.join(', ')}`);
       const keyType = values.type as KeyType;
       const days = values.days ? Number(values.days) : undefined;
       mkdirSync(values.out, { recursive: true });
@@ -168,11 +235,20 @@ const commands: Record<string, Command> = {
         return 0;
       }
       if (sub === 'issue') {
-        if (!values['ca-cert'] || !values['ca-key'] || !values.name) throw new Error('--ca-cert, --ca-key and --name are required');
+        if (!values['ca-cert'] || !values['ca-key'] || !values.name)
+          throw new Error('--ca-cert, --ca-key and --name are required');
         const caCert = parseCertificate(readFileSync(values['ca-cert']), values['ca-cert']);
         const caKey = createPrivateKey(readFileSync(values['ca-key']));
         const ca = await importCa(caCert, caKey);
-        const host = await issueCert({ ca, subject: values.subject, keyType, san: values.san ?? [], ...(days ? { days } : {}), serverAuth: true, clientAuth: true });
+        const host = await issueCert({
+          ca,
+          subject: values.subject,
+          keyType,
+          san: values.san ?? [],
+          ...(days ? { days } : {}),
+          serverAuth: true,
+          clientAuth: true,
+        });
         writeFileSync(join(values.out, `${values.name}.pem`), host.certPem);
         writeFileSync(join(values.out, `${values.name}.key`), host.keyPem, { mode: 0o600 });
         console.log(`wrote ${join(values.out, `${values.name}.pem`)} and ${values.name}.key`);
@@ -227,7 +303,12 @@ async function loadCommand(name: string): Promise<Command | undefined> {
 
 async function help(): Promise<void> {
   console.log('usage: attestd <command> [options]\n');
-  const names = [...Object.keys(commands), ...readdirSync(commandDir).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3))];
+  const names = [
+    ...Object.keys(commands),
+    ...readdirSync(commandDir)
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => f.slice(0, -3)),
+  ];
   for (const name of [...new Set(names)].sort()) {
     const c = await loadCommand(name);
     if (c) console.log(`  ${name.padEnd(14)} ${c.summary}`);

@@ -2,6 +2,7 @@
  * The local control socket: newline-delimited JSON requests and responses over a Unix socket that only root (or a
  * configured group) can open — the file is created mode 0600, or 0660 owned by that group.
  */
+import type { DiagChannels } from '../common/diag.ts';
 import { chmodSync, chownSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { dirname } from 'node:path';
@@ -11,7 +12,18 @@ import type { Logger } from '../common/log.ts';
 
 export const defaultControlPath = '/run/attestd/attestd.sock';
 
+/**
+ * A request: `{ cmd, …arguments }`. Commands (daemon.ts): list-sas, list-conns, list-verdicts [limit, ike],
+ * initiate ike [child], terminate ike | id, rekey ike | id [child], reload, stats.
+ */
 export type ControlRequest = { cmd: string; [key: string]: unknown };
+
+/**
+ * One attestation verdict of the daemon on an IKE peer, as `list-verdicts` returns it (newest first): when it was
+ * given (ISO 8601), the connection and IKE SA (`name[id]`), the peer's authenticated identity and address, the
+ * decision the daemon enforced and its verifiers' reasons.
+ */
+export type VerdictInfo = { time: string } & DiagChannels['attest:verdict'];
 export type ControlHandler = (req: ControlRequest) => Promise<unknown>;
 
 const MAX_REQUEST = 64 * 1024;

@@ -293,6 +293,7 @@ export class EspEngine {
     }
     if (!s.replay.update(v.full)) {
       s.counters.replayDrops++;
+      publish('esp:replay', { spi, seq: BigInt(seqLo) });
       return this.#drop(EspDrop.REPLAY);
     }
     const { nextHeader, payload } = opened;

@@ -332,7 +332,11 @@ export class IkeEngine implements TaskEngine, TaskManagerHost {
       try {
         checkRules(msg);
       } catch (e) {
-        if (!isResponse && e instanceof ProtocolError) this.#answerError(sa, header.exchange, header.messageId, e.wireCode, e.data);
+        if (!isResponse && e instanceof ProtocolError) {
+          this.#answerError(sa, header.exchange, header.messageId, e.wireCode, e.data);
+          // RFC 7296 §2.21.2: an error in IKE_AUTH means the IKE SA is not created; do not keep it half-open.
+          if (header.exchange === ExchangeType.IKE_AUTH && sa.state === IkeState.CONNECTING) this.destroyLater(sa, `invalid IKE_AUTH request: ${e.message}`);
+        }
         return this.#drop(`${sa.label}: ${e instanceof Error ? e.message : String(e)}`);
       }
       // Authenticated (or, for IKE_SA_INIT, matched) message: follow the peer's address and port (NAT-T, §2.23),

@@ -10,6 +10,18 @@
  *   4. the same shell, charon peer, our server with phase 2 'none'
  *   5. our server asks for PT-EAP inside the tunnel; charon (no TNC) answers with a Nak: our server ends the attempt
  *      with EAP-Failure, no IKE SA on either side
+ *
+ * Then ours with ours (lib/eap-ours.ts): two in-process daemons on 127.0.60-64.x, each with its own swtpm device,
+ * `tnc { imcs = attest  imvs = attest }`, each verifier trusting the other's AIK and referencing its manifest,
+ * requiredPcrs 0,7,10:
+ *   6. full mutual attestation over TLS 1.3 and over TLS 1.2 (attestd.eap.tls_max): both verdicts allow, CHILD_SA
+ *      installed on both sides
+ *   7. a file of A's tree changed after its reference measurement: B refuses A (AUTHENTICATION_FAILED, no IKE SA),
+ *      B's 'attest:verdict' reasons name the file
+ *   8. B's verifiers (attest + test) isolate A: CHILD_SA narrowed to isolate_ts
+ * and bad input at our EAP server from a scripted IKE initiator (lib/eap-bad-input.ts, 127.0.63.x): fragment flood,
+ * oversize TTLS message, AVPs with bad lengths, wrong identifiers/codes, out-of-order packets → EAP-Failure, silent
+ * discard or AUTHENTICATION_FAILED; the responder's IKE SA is gone afterwards and it still serves a good client.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +32,17 @@ import { pkiCertificates, startCharon } from '../support/charon.ts';
 import type { Charon, PkiSet } from '../support/charon.ts';
 import { charonSwanctl } from './lib/eap-scenarios.ts';
 import type { CharonSide, EapRunnerConfig, EapRunnerResult } from './lib/eap-scenarios.ts';
+import { provisionDevice } from '../support/attest-device.ts';
+import { changedBinary, isolated, mutualAllowed } from './lib/eap-ours.ts';
+import type { Devices } from './lib/eap-ours.ts';
+import {
+  badAvps,
+  badInput,
+  fragmentFlood,
+  outOfOrder,
+  oversizeMessage,
+  wrongIdentifiers,
+} from './lib/eap-bad-input.ts';
 
 type Ctx = { scenario: (name: string, fn: () => Promise<string | void>) => Promise<boolean>; log: (s: string) => void };
 
@@ -292,4 +315,61 @@ export async function run({ scenario, log }: Ctx): Promise<void> {
     await tb.destroy();
     rmSync(dir, { recursive: true, force: true });
   }
+  await oursWithOurs({ scenario, log });
+}
+
+/** Ours with ours (scenarios 6-8) and bad input at our EAP server; loopback bases 127.0.60-64.x. */
+async function oursWithOurs({ scenario, log }: Ctx): Promise<void> {
+  let provisioned: Promise<Devices> | undefined;
+  const devices = () =>
+    (provisioned ??= (async () => {
+      const a = await provisionDevice();
+      try {
+        return { a, b: await provisionDevice() };
+      } catch (e) {
+        await a.cleanup();
+        throw e;
+      }
+    })());
+  try {
+    await scenario(
+      'ours ↔ ours: full mutual TPM attestation (PCRs 0,7,10) over TLS 1.3: both allow, CHILD_SA up',
+      async () => {
+        const d = await devices();
+        log(`devices: A swtpm ${d.a.sw.port}, tree ${d.a.bin}; B swtpm ${d.b.sw.port}, tree ${d.b.bin}`);
+        return mutualAllowed(d, 60, '1.3');
+      },
+    );
+    await scenario(
+      'ours ↔ ours: full mutual TPM attestation (PCRs 0,7,10) over TLS 1.2: both allow, CHILD_SA up',
+      async () => mutualAllowed(await devices(), 64, '1.2'),
+    );
+    await scenario("ours ↔ ours: a binary changed in A's tree: B refuses A and names the file", async () =>
+      changedBinary(await devices(), 61),
+    );
+    await scenario('ours ↔ ours: B isolates A (attest + test IMV): CHILD_SA narrowed to isolate_ts', async () =>
+      isolated(await devices(), 62),
+    );
+  } finally {
+    if (provisioned) {
+      const d = await provisioned.catch(() => undefined);
+      await d?.a.cleanup();
+      await d?.b.cleanup();
+    }
+  }
+  await scenario('bad EAP input at our EAP server: EAP-TTLS fragment flood → EAP-Failure at the size limit', () =>
+    badInput(63, fragmentFlood),
+  );
+  await scenario('bad EAP input at our EAP server: oversize TTLS message (L flag) → EAP-Failure', () =>
+    badInput(63, oversizeMessage),
+  );
+  await scenario('bad EAP input at our EAP server: AVPs with bad lengths in the tunnel → EAP-Failure', () =>
+    badInput(63, badAvps),
+  );
+  await scenario('bad EAP input at our EAP server: wrong identifiers and codes are discarded, then EAP-Failure', () =>
+    badInput(63, wrongIdentifiers),
+  );
+  await scenario('bad EAP input at our EAP server: out-of-order packets → EAP-Failure / AUTHENTICATION_FAILED', () =>
+    badInput(63, outOfOrder),
+  );
 }

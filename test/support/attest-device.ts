@@ -41,10 +41,12 @@ export interface Device {
 export interface ProvisionOptions {
   /** Where the measured binaries live below the device root (default `bin`; `usr/bin` for a root-fs layout). */
   binDir?: string;
+  /** The measured files, name → content (default three small binaries `ls`, `cat`, `sh`). */
+  files?: Record<string, string>;
 }
 
 export async function provisionDevice(o: ProvisionOptions = {}): Promise<Device> {
-  const files: Record<string, string> = { ls: 'ELF ls v1', cat: 'ELF cat v1', sh: 'ELF sh v1' };
+  const files: Record<string, string> = o.files ?? { ls: 'ELF ls v1', cat: 'ELF cat v1', sh: 'ELF sh v1' };
   const root = mkdtempSync(join(tmpdir(), 'attestd-imv-attest-'));
   let sw: Swtpm | undefined;
   try {

@@ -1,8 +1,10 @@
 /**
  * Starts a freshly manufactured swtpm for a test: a new state dir in a temp dir, set up by swtpm_setup with an EK
  * (RSA-2048 and ECC) and EK/platform certificates from swtpm-localca, then `swtpm socket` on two free TCP ports
- * (data port P and control port P + 1, the convention of libtss2-tcti-swtpm). `stop()` kills the process and removes
- * the directory; tests call it from `t.after`.
+ * (data port P and control port P + 1, the convention of libtss2-tcti-swtpm), or with `unix` on two UNIX sockets
+ * (`swtpm.sock` and `swtpm.sock.ctrl`, the convention of the `swtpm:path=` TCTI), which processes in other network
+ * namespaces reach too. `stop()` kills the process and removes the directory (and the sockets); tests call it from
+ * `t.after`.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -10,14 +12,27 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defaultCtrlPath } from '../../src/tpm/transport/swtpm.ts';
 
-export interface Swtpm {
-  port: number;
-  ctrlPort: number;
+interface SwtpmCommon {
   stateDir: string;
-  /** For tpm2-tools: TPM2TOOLS_TCTI=<tcti>. */
+  /** For tpm2-tools and the attestd TCTI options: TPM2TOOLS_TCTI=<tcti>. */
   tcti: string;
   stop(): Promise<void>;
+}
+
+/** A simulator on TCP ports. */
+export interface Swtpm extends SwtpmCommon {
+  port: number;
+  ctrlPort: number;
+}
+
+/** A simulator on UNIX sockets. */
+export interface UnixSwtpm extends SwtpmCommon {
+  /** Data socket. */
+  path: string;
+  /** Control socket (`path` + ".ctrl"). */
+  ctrlPath: string;
 }
 
 export interface SwtpmStartOptions {
@@ -25,6 +40,8 @@ export interface SwtpmStartOptions {
   startupClear?: boolean;
   /** PCR banks to activate (default sha1,sha256). */
   pcrBanks?: string;
+  /** Listen on UNIX sockets instead of TCP: true (in the simulator's temp dir) or the directory to put them in. */
+  unix?: boolean | string;
 }
 
 function listen(port: number): Promise<net.Server | undefined> {
@@ -56,9 +73,9 @@ async function freePortPair(): Promise<number> {
   throw new Error('no free port pair for swtpm');
 }
 
-function connects(port: number): Promise<boolean> {
+function connects(to: number | string): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
+    const s = net.connect(typeof to === 'number' ? { host: '127.0.0.1', port: to } : { path: to });
     s.once('connect', () => {
       s.destroy();
       resolve(true);
@@ -106,7 +123,50 @@ async function stopProcess(p: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-export async function startSwtpm(opts: SwtpmStartOptions = {}): Promise<Swtpm> {
+/** swtpm's `--server` / `--ctrl` arguments, the TCTI and the result fields for one channel choice. */
+interface Channels {
+  args: string[];
+  data: number | string;
+  ctrl: number | string;
+  tcti: string;
+  removeSockets(): void;
+}
+
+async function channels(root: string, unix: boolean | string | undefined): Promise<Channels> {
+  if (unix) {
+    const dir = typeof unix === 'string' ? unix : root;
+    const path = join(dir, 'swtpm.sock');
+    const ctrlPath = defaultCtrlPath(path);
+    for (const p of [path, ctrlPath]) rmSync(p, { force: true }); // a stale socket of an earlier run
+    return {
+      args: ['--server', `type=unixio,path=${path}`, '--ctrl', `type=unixio,path=${ctrlPath}`],
+      data: path,
+      ctrl: ctrlPath,
+      tcti: `swtpm:path=${path}`,
+      removeSockets: () => {
+        for (const p of [path, ctrlPath]) rmSync(p, { force: true });
+      },
+    };
+  }
+  const port = await freePortPair();
+  return {
+    args: [
+      '--server',
+      `type=tcp,port=${port},bindaddr=127.0.0.1`,
+      '--ctrl',
+      `type=tcp,port=${port + 1},bindaddr=127.0.0.1`,
+    ],
+    data: port,
+    ctrl: port + 1,
+    tcti: `swtpm:host=127.0.0.1,port=${port}`,
+    removeSockets: () => {},
+  };
+}
+
+export function startSwtpm(opts?: SwtpmStartOptions & { unix?: false | undefined }): Promise<Swtpm>;
+export function startSwtpm(opts: SwtpmStartOptions & { unix: true | string }): Promise<UnixSwtpm>;
+export function startSwtpm(opts?: SwtpmStartOptions): Promise<Swtpm | UnixSwtpm>;
+export async function startSwtpm(opts: SwtpmStartOptions = {}): Promise<Swtpm | UnixSwtpm> {
   const root = mkdtempSync(join(tmpdir(), 'attestd-swtpm-'));
   const stateDir = join(root, 'state');
   try {
@@ -126,29 +186,15 @@ export async function startSwtpm(opts: SwtpmStartOptions = {}): Promise<Swtpm> {
     manufacture(stateDir, conf, opts.pcrBanks ?? 'sha1,sha256');
     const flags = opts.startupClear === false ? 'not-need-init' : 'not-need-init,startup-clear';
     for (let attempt = 0; attempt < 5; attempt++) {
-      const port = await freePortPair();
-      const ctrlPort = port + 1;
-      const proc = spawn(
-        'swtpm',
-        [
-          'socket',
-          '--tpm2',
-          '--server',
-          `type=tcp,port=${port},bindaddr=127.0.0.1`,
-          '--ctrl',
-          `type=tcp,port=${ctrlPort},bindaddr=127.0.0.1`,
-          '--tpmstate',
-          `dir=${stateDir}`,
-          '--flags',
-          flags,
-        ],
-        { stdio: ['ignore', 'ignore', 'pipe'] },
-      );
+      const ch = await channels(root, opts.unix);
+      const proc = spawn('swtpm', ['socket', '--tpm2', ...ch.args, '--tpmstate', `dir=${stateDir}`, '--flags', flags], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let stderr = '';
       proc.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
       let ready = false;
       for (let i = 0; i < 100 && proc.exitCode === null; i++) {
-        if ((await connects(ctrlPort)) && (await connects(port))) {
+        if ((await connects(ch.ctrl)) && (await connects(ch.data))) {
           ready = true;
           break;
         }
@@ -156,24 +202,27 @@ export async function startSwtpm(opts: SwtpmStartOptions = {}): Promise<Swtpm> {
       }
       if (!ready) {
         await stopProcess(proc);
+        ch.removeSockets();
         if (attempt === 4) throw new Error(`swtpm did not start: ${stderr}`);
         continue;
       }
       let stopped = false;
       running.set(proc, root);
-      return {
-        port,
-        ctrlPort,
+      const common = {
         stateDir,
-        tcti: `swtpm:host=127.0.0.1,port=${port}`,
+        tcti: ch.tcti,
         async stop() {
           if (stopped) return;
           stopped = true;
           await stopProcess(proc);
           running.delete(proc);
+          ch.removeSockets();
           rmSync(root, { recursive: true, force: true });
         },
       };
+      return typeof ch.data === 'number'
+        ? { ...common, port: ch.data, ctrlPort: ch.ctrl as number }
+        : { ...common, path: ch.data, ctrlPath: ch.ctrl as string };
     }
     throw new Error('swtpm did not start');
   } catch (e) {

@@ -18,6 +18,9 @@ export const TTLS_MAX_MESSAGE = 4 * (16384 + 2048);
 /** EAP header (4) + Type (1) + flags (1). */
 const HEADER = 6;
 
+/** Most fragments of one message: a maximal message in fragments of 64 bytes on average. */
+export const MAX_FRAGMENTS = Math.ceil(TTLS_MAX_MESSAGE / 64);
+
 export interface TtlsFramerOptions {
   fragmentSize?: number;
   includeLength?: boolean;
@@ -76,7 +79,12 @@ export class TtlsFramer {
     if (this.#declared !== undefined && this.#have > this.#declared)
       throw new ProtocolError('EAP', EapType.TTLS, `fragments exceed the declared ${this.#declared} bytes`);
     this.#parts.push(p.data);
-    if (p.flags & TtlsFlag.MORE) return { kind: 'fragment' };
+    if (p.flags & TtlsFlag.MORE) {
+      // Each fragment costs a round trip and state: tiny fragments must not stretch one message without end.
+      if (this.#parts.length > MAX_FRAGMENTS)
+        throw new LimitError('ttls.fragments', `more than ${MAX_FRAGMENTS} fragments for one message`);
+      return { kind: 'fragment' };
+    }
     const data = concat(...this.#parts);
     this.#parts = [];
     this.#have = 0;

@@ -4,12 +4,15 @@
  * measurements, firmware and IMA evidence — exclusively to the requesting IMV. It says nothing unprompted.
  *
  * Configuration (daemon `imc-attest` section, PT-TLS client module config):
- *   tcti        swtpm:host=H,port=P or device:PATH (default: `device`, else ATTESTD_TCTI, else /dev/tpmrm0)
+ *   tcti        swtpm:host=H,port=P, swtpm:path=SOCKET (simulator on UNIX sockets) or device:PATH (default:
+ *               `device`, else ATTESTD_TCTI, else /dev/tpmrm0)
  *   device      TPM device path
  *   aikHandle   persistent handle of the AIK (default 0x81010003)
  *   imaLog      binary IMA measurement list (default securityfs' binary_runtime_measurements)
  *   imaTemplateHash  template hash algorithm of that list (default sha1)
  *   bootLog     binary firmware event log (default securityfs' binary_bios_measurements)
+ *   root        directory the verifier's file paths refer to (default /): /usr/bin/ is measured in <root>/usr/bin
+ *               and reported as /usr/bin/…, so a device image (or a test tree) looks like a root file system
  *   maxFiles, maxFileSize, maxEvents   limits of one answer
  *
  * The TPM is opened on first use and shared by every connection of the module; `close()` releases it. A log file
@@ -40,6 +43,8 @@ export interface AttestImcConfig {
   imaLog?: string;
   imaTemplateHash: HashName;
   bootLog?: string;
+  /** Directory the requested paths are resolved under (absent: the file system root). */
+  root?: string;
   limits: NonNullable<PtsAttesterOptions['limits']>;
 }
 
@@ -77,6 +82,9 @@ export function attestImcConfig(raw: Record<string, unknown>): AttestImcConfig {
   }
   const imaLog = str(raw, 'imaLog');
   const bootLog = str(raw, 'bootLog');
+  const root = str(raw, 'root');
+  if (root !== undefined && (!root.startsWith('/') || root.includes('\0')))
+    throw new ConfigError(`imc attest: root must be an absolute directory path, not "${root}"`);
   return {
     ...(tcti ? { tcti } : {}),
     ...(device ? { device } : {}),
@@ -84,6 +92,7 @@ export function attestImcConfig(raw: Record<string, unknown>): AttestImcConfig {
     ...(imaLog ? { imaLog } : {}),
     imaTemplateHash: alg,
     ...(bootLog ? { bootLog } : {}),
+    ...(root !== undefined && root !== '/' ? { root } : {}),
     limits,
   };
 }
@@ -129,7 +138,15 @@ export function createAttestImc(config: AttestImcConfig, tpmOf: () => Tpm, log: 
           aik = undefined;
           throw e;
         });
-        attester = new PtsAttester({ tpm, aik: await aik, imaLog, bootLog, limits: config.limits, log: ctx.log });
+        attester = new PtsAttester({
+          tpm,
+          aik: await aik,
+          imaLog,
+          bootLog,
+          ...(config.root ? { root: config.root } : {}),
+          limits: config.limits,
+          log: ctx.log,
+        });
         return attester;
       };
       return {

@@ -6,6 +6,8 @@
  *   Request PTS Protocol Capabilities    → PTS Protocol Capabilities (T|D with a TPM)
  *   Measurement Algorithms               → Measurement Algorithm Selection
  *   Request File Measurement             → File Measurement (regular files directly in a directory, relative names)
+ *                                          of the path under `root` (a device image mounted elsewhere), named as
+ *                                          the verifier asked
  *   Request File Metadata                → Unix-Style File Metadata
  *   D-H Nonce Parameters Request         → D-H Nonce Parameters Response (our nonce and public value)
  *   D-H Nonce Finish                     → (secret = H('1' ‖ initiator nonce ‖ responder nonce ‖ D-H secret))
@@ -17,7 +19,8 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, readdir, realpath } from 'node:fs/promises';
+import { basename, dirname, join, sep } from 'node:path';
 import { AttestdError, LimitError, silentLogger, systemRng } from '../../common/index.ts';
 import type { Logger, Rng } from '../../common/index.ts';
 import type { KeyExchange } from '../../crypto/index.ts';
@@ -67,6 +70,12 @@ import type { PtsFileMeasurementEntry } from '../attrs/file-measurement.ts';
 import { BIOS_COMPONENT, IMA_COMPONENT, componentKind, ptsErrorAttribute } from '../components.ts';
 
 export interface PtsAttesterOptions {
+  /**
+   * The directory the verifier's absolute paths refer to (default `/`): a request for /usr/bin/ is answered with
+   * the files of <root>/usr/bin, reported under the names asked for, so a device image or a container's tree looks
+   * like a root file system. Symbolic links that lead out of it are refused.
+   */
+  root?: string;
   /** The TPM; without it the attester offers file measurements only. */
   tpm?: Tpm;
   /** The persisted AIK (src/tpm createAik/loadAik). */
@@ -229,19 +238,34 @@ export class PtsAttester {
       throw new Answer(PtsError.INVALID_PATH, `${path} is not an absolute path`);
   }
 
-  async #hashFile(path: string, alg: HashName): Promise<Uint8Array> {
+  /**
+   * Where a requested (absolute, checked) path is on this machine: itself, or under `root`, whose resolved location
+   * the directory holding it must stay in (a link to /usr/bin inside the tree must not measure the host's files).
+   */
+  async #local(path: string, directory: boolean): Promise<string> {
+    const root = this.#o.root;
+    if (root === undefined || root === '/') return path;
+    const local = join(root, path);
+    const dir = directory ? local : dirname(local);
+    const [top, real] = await Promise.all([realpath(root), realpath(dir)]);
+    if (real !== top && !real.startsWith(top.endsWith(sep) ? top : top + sep))
+      throw new Answer(PtsError.INVALID_PATH, `${path} leads out of the measured tree`);
+    return directory ? real : join(real, basename(local));
+  }
+
+  async #hashFile(path: string, alg: HashName, name = path): Promise<Uint8Array> {
     const max = this.#o.limits?.maxFileSize ?? 1 << 30;
     const st = await lstat(path);
-    if (st.size > max) throw new LimitError('pts.maxFileSize', `${path} is larger than ${max} bytes`);
+    if (st.size > max) throw new LimitError('pts.maxFileSize', `${name} is larger than ${max} bytes`);
     const h = createHash(alg);
     for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
     return new Uint8Array(h.digest());
   }
 
-  async #regularFiles(dir: string): Promise<string[]> {
+  async #regularFiles(dir: string, name = dir): Promise<string[]> {
     const max = this.#o.limits?.maxFiles ?? 10_000;
     const names = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isFile()).map((d) => d.name);
-    if (names.length > max) throw new Answer(PtsError.OPERATION_NOT_SUPPORTED, `${dir} holds more than ${max} files`);
+    if (names.length > max) throw new Answer(PtsError.OPERATION_NOT_SUPPORTED, `${name} holds more than ${max} files`);
     return names.sort();
   }
 
@@ -250,14 +274,17 @@ export class PtsAttester {
     const alg = this.#bank();
     const files: PtsFileMeasurementEntry[] = [];
     try {
+      const local = await this.#local(path, directory);
       if (directory) {
-        for (const name of await this.#regularFiles(path)) {
-          files.push({ filename: name, measurement: await this.#hashFile(`${path.replace(/\/$/, '')}/${name}`, alg) });
+        const dir = local.replace(/\/$/, '');
+        for (const name of await this.#regularFiles(local, path)) {
+          const logical = `${path.replace(/\/$/, '')}/${name}`;
+          files.push({ filename: name, measurement: await this.#hashFile(`${dir}/${name}`, alg, logical) });
         }
       } else {
-        const st = await lstat(path);
+        const st = await lstat(local);
         if (!st.isFile()) throw new Answer(PtsError.INVALID_PATH, `${path} is not a regular file`);
-        files.push({ filename: path, measurement: await this.#hashFile(path, alg) });
+        files.push({ filename: path, measurement: await this.#hashFile(local, alg, path) });
       }
     } catch (e) {
       if (e instanceof Answer) throw e;
@@ -307,13 +334,14 @@ export class PtsAttester {
       });
     };
     try {
+      const local = await this.#local(path, directory);
       if (directory) {
         const max = this.#o.limits?.maxFiles ?? 10_000;
-        const names = (await readdir(path)).sort();
+        const names = (await readdir(local)).sort();
         if (names.length > max)
           throw new Answer(PtsError.OPERATION_NOT_SUPPORTED, `${path} holds more than ${max} entries`);
-        for (const n of names) await meta(`${path.replace(/\/$/, '')}/${n}`, n);
-      } else await meta(path, path);
+        for (const n of names) await meta(`${local.replace(/\/$/, '')}/${n}`, n);
+      } else await meta(local, path);
     } catch (e) {
       if (e instanceof Answer) throw e;
       throw new Answer(PtsError.FILE_NOT_FOUND, `${path} not found`);

@@ -15,6 +15,7 @@ import {
   AvpFlag,
   EapCode,
   EapType,
+  MAX_FRAGMENTS,
   TTLS_MAX_MESSAGE,
   TtlsFlag,
   TtlsFramer,
@@ -134,6 +135,15 @@ test('fragments: whole EAP packet ≤ fragment size, L and length on the first, 
   assert.deepEqual(one.ack(), Uint8Array.of(0));
   assert.deepEqual(one.receive(Uint8Array.of(0)), { kind: 'ack' });
   assert.deepEqual(one.receive(Uint8Array.of(TtlsFlag.START)), { kind: 'start' });
+});
+
+test('reassembly limits: a message in ever tinier fragments is cut off at MAX_FRAGMENTS', () => {
+  const r = new TtlsFramer({ maxMessageCount: 0 });
+  const tiny = encodeTtls({ flags: TtlsFlag.MORE, data: Uint8Array.of(0x16) });
+  for (let i = 0; i < MAX_FRAGMENTS; i++) assert.deepEqual(r.receive(tiny), { kind: 'fragment' });
+  assert.throws(() => r.receive(tiny), (e: unknown) => e instanceof LimitError && /fragments/.test(e.message));
+  // Ordinary fragmentation stays far below it: a maximal message in 1,024-byte fragments.
+  assert.ok(Math.ceil(TTLS_MAX_MESSAGE / 1014) < MAX_FRAGMENTS);
 });
 
 test('reassembly limits: fragment floods, oversize and inconsistent lengths, wrong version', () => {
