@@ -19,10 +19,9 @@
  *
  * Percentiles are nearest-rank (with N = 30, p99 is the slowest setup).
  *
- * Known limit (November 2026): a PB-TNC batch over PT-EAP is at most 65529 bytes and neither the attest collector
- * nor the PB-TNC session spreads evidence over several batches, so the IMA evidence of more than about 490 files
- * (about 133 bytes per event) or the file measurements of more than about 1,600 files (40 bytes per file) end the
- * exchange with a PB-TNC local error; the default of 2,000 files then fails (exit 1) until that is lifted.
+ * Evidence larger than one PB-TNC batch over PT-EAP (65,529 bytes) is spread over several batches: PB-TNC sends
+ * the pending messages that fit, the hosts split a module's PA message, and the attester splits a File Measurement
+ * (the verifier merges them), so 2,000 files per side take about 40 batches.
  *
  * Product target: attestation adds at most 3 round trips and 150 ms at p50. The delta rows carry the target as
  * `peer` (ratio ≥ 1 means within the target); the log says whether it is met.

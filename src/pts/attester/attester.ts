@@ -66,7 +66,8 @@ import {
 import { encodeTpm2VersionInfo } from '../attrs/tpm-version-info.ts';
 import { PTS_UNKNOWN_TIME } from '../attrs/simple-component-evidence.ts';
 import type { PtsFileMetadata } from '../attrs/unix-file-metadata.ts';
-import type { PtsFileMeasurementEntry } from '../attrs/file-measurement.ts';
+import type { PtsFileMeasurementEntry, TcgPtsFileMeas } from '../attrs/file-measurement.ts';
+import { fileMeasurementValueBudget, splitFileMeasurement } from '../attrs/file-measurement-split.ts';
 import { BIOS_COMPONENT, IMA_COMPONENT, componentKind, ptsErrorAttribute } from '../components.ts';
 
 export interface PtsAttesterOptions {
@@ -188,14 +189,16 @@ export class PtsAttester {
         return [{ kind: 'tcg/pts-meas-algo-selection', noskip: false, algorithms: sel } as PaAttribute];
       }
       case 'tcg/pts-req-file-meas':
-        return [
+        // too many files for one PT-EAP batch: several File Measurements for this request (the verifier merges)
+        return splitFileMeasurement(
           await this.#fileMeasurement(
             v.path as string,
             v.directory as boolean,
             v.requestId as number,
             v.delimiter as number,
           ),
-        ];
+          fileMeasurementValueBudget(),
+        );
       case 'tcg/pts-req-file-meta':
         return [await this.#fileMetadata(v.path as string, v.directory as boolean, v.delimiter as number)];
       case 'tcg/pts-dh-nonce-params-req':
@@ -269,7 +272,12 @@ export class PtsAttester {
     return names.sort();
   }
 
-  async #fileMeasurement(path: string, directory: boolean, requestId: number, delimiter: number): Promise<PaAttribute> {
+  async #fileMeasurement(
+    path: string,
+    directory: boolean,
+    requestId: number,
+    delimiter: number,
+  ): Promise<TcgPtsFileMeas> {
     this.#checkPath(path, delimiter);
     const alg = this.#bank();
     const files: PtsFileMeasurementEntry[] = [];
@@ -298,7 +306,7 @@ export class PtsAttester {
       requestId,
       measurementLength: DIGEST_SIZE[alg],
       files,
-    } as PaAttribute;
+    };
   }
 
   async #fileMetadata(path: string, directory: boolean, delimiter: number): Promise<PaAttribute> {

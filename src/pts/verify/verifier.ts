@@ -11,6 +11,12 @@
  *   evidence   ← Simple Component Evidence* + Simple Evidence Final
  *   done       verdict (evaluate.ts)
  *
+ * The attester's answers may arrive spread over several PA messages (the IMC host splits what does not fit in one
+ * PB-TNC batch): what a phase needs is accumulated until it is complete — capabilities and algorithm selection,
+ * the AIK, the Simple Evidence Final after the Simple Component Evidence — and one request's files may come in
+ * several File Measurement attributes, merged (duplicate names refused, `maxFiles` over the total). Arrival order
+ * is the attester's answer order, so the File Measurements precede the D-H Nonce Parameters Response.
+ *
  * A device without a TPM (no T or D capability) gets only the file measurements. Peer errors, protocol violations
  * and limits end the exchange with a "no access" verdict naming the problem, and malformed values are answered with
  * a PA-TNC error attribute; nothing the peer sends makes this throw. No TPM or measurement I/O here.
@@ -103,6 +109,10 @@ export class PtsVerifier {
   #ke: KeyExchange | undefined;
   #nonce: Uint8Array | undefined;
   #files = 0;
+  /** File names received per request id (duplicates across merged File Measurement attributes are refused). */
+  readonly #fileNames = new Map<number, Set<string>>();
+  #caps: number | undefined;
+  #selection: number | undefined;
   #verdict: PtsVerdict | undefined;
 
   constructor(o: PtsVerifierOptions) {
@@ -178,9 +188,17 @@ export class PtsVerifier {
             `file measurement for unknown request id ${m.requestId}`,
             ptsErrorAttribute(PtsError.INVALID_PATH),
           );
-        if (this.#ev.fileResults.has(m.requestId))
-          throw new Refusal(`file measurement request ${m.requestId} answered twice`);
-        this.#ev.fileResults.set(m.requestId, m.files);
+        // One request may be answered by several attributes (a directory too large for one batch): merged.
+        let names = this.#fileNames.get(m.requestId);
+        if (!names) this.#fileNames.set(m.requestId, (names = new Set()));
+        for (const f of m.files) {
+          if (names.has(f.filename))
+            throw new Refusal(`file measurement request ${m.requestId} names ${JSON.stringify(f.filename)} twice`);
+          names.add(f.filename);
+        }
+        const merged = this.#ev.fileResults.get(m.requestId);
+        if (merged) merged.push(...m.files);
+        else this.#ev.fileResults.set(m.requestId, [...m.files]);
         return;
       }
       case 'tcg/pts-simple-comp-evid': {
@@ -203,15 +221,22 @@ export class PtsVerifier {
       case 'caps': {
         const caps = find('tcg/pts-proto-caps') as (PaAttribute & { flags: number }) | undefined;
         const sel = find('tcg/pts-meas-algo-selection') as (PaAttribute & { algorithms: number }) | undefined;
-        if (!caps || !sel)
+        if (caps) this.#caps = caps.flags;
+        if (sel) this.#selection = sel.algorithms;
+        // The two answers may come in separate messages; a message with neither is not an answer.
+        if (this.#caps === undefined || this.#selection === undefined) {
+          if (caps || sel) return { send: [] };
           throw new Refusal('the attester did not answer with its capabilities and algorithm selection');
-        if (!measAlgoHash(sel.algorithms) || !(sel.algorithms & this.#algorithms()))
+        }
+        const flags = this.#caps;
+        const selected = this.#selection;
+        if (!measAlgoHash(selected) || !(selected & this.#algorithms()))
           throw new Refusal(
-            `selected measurement algorithm 0x${sel.algorithms.toString(16)} was not offered`,
+            `selected measurement algorithm 0x${selected.toString(16)} was not offered`,
             ptsErrorAttribute(PtsError.HASH_ALG_NOT_SUPPORTED),
           );
-        this.#ev.protoCaps = caps.flags;
-        this.#ev.measAlgorithm = sel.algorithms;
+        this.#ev.protoCaps = flags;
+        this.#ev.measAlgorithm = selected;
         const send: PaAttribute[] = [];
         (this.#o.files ?? []).forEach((f, i) => {
           const req = { requestId: i + 1, path: f.path, directory: f.directory ?? false };
@@ -219,7 +244,7 @@ export class PtsVerifier {
           send.push({ kind: 'tcg/pts-req-file-meas', noskip: true, ...req, delimiter: 0x2f } as PaAttribute);
         });
         const wantsTpm = (this.#o.components?.bios ?? true) || (this.#o.components?.ima ?? true);
-        const canTpm = (caps.flags & PtsProtoCaps.T) !== 0 && (caps.flags & PtsProtoCaps.D) !== 0;
+        const canTpm = (flags & PtsProtoCaps.T) !== 0 && (flags & PtsProtoCaps.D) !== 0;
         if (wantsTpm && !canTpm) this.#ev.problems.push('the attester offers no TPM with D-H nonce negotiation');
         if (wantsTpm && canTpm) {
           this.#ev.expectQuote = true;

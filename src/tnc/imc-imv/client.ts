@@ -44,7 +44,7 @@ export function createTncClient(opts: TncClientOptions): TncClient {
     conn: m.connect(opts.context),
   }));
   const results: TncResult[] = [];
-  const send = (h: Hosted, out: OutgoingPa[]) => out.map((o) => codec.encode('imc', h.id, o));
+  const send = (h: Hosted, out: OutgoingPa[]) => out.flatMap((o) => codec.encode('imc', h.id, o));
   return {
     context: opts.context,
     results,
@@ -64,7 +64,7 @@ export function createTncClient(opts: TncClientOptions): TncClient {
         }
         const d = codec.decode('imc', m);
         if (!d.ok) {
-          replies.push(codec.encode('imc', to[0]!.id, d.answer));
+          replies.push(...codec.encode('imc', to[0]!.id, d.answer));
           continue;
         }
         for (const h of to) replies.push(...send(h, await h.conn.receive(d.msg)));

@@ -5,12 +5,18 @@
  * Ids: a collector's message carries its own id as Posture Collector Identifier and the addressed IMV (or 0xFFFF)
  * as Posture Validator Identifier; a verifier's message the other way round. With the exclusive flag set only the
  * addressed IMC/IMV receives the message; without it every module subscribed to the (vendor, subtype) does.
+ *
+ * A module's message whose attributes encode to more than one batch can carry (`maxBatchSize` less the PB-TNC
+ * headers) is sent as several PA-TNC messages of the same vendor, subtype and addressing, each with its own message
+ * id, the attributes kept in order and each message as full as it goes; PB-TNC then sends them in successive
+ * batches. Receivers see several messages where the module returned one (the PTS verifier accumulates). An
+ * attribute that alone exceeds the limit goes in a message of its own (PB-TNC then closes with a local error).
  */
-import { randomU32, systemRng } from '../../common/index.ts';
+import { Writer, randomU32, systemRng } from '../../common/index.ts';
 import type { Logger, Rng } from '../../common/index.ts';
-import { defaultPaRegistry, encodePaMessage, receivePaMessage } from '../pa/index.ts';
+import { PA_TNC_HEADER_SIZE, defaultPaRegistry, encodePaMessage, receivePaMessage } from '../pa/index.ts';
 import type { PaAttribute, PaAttributeCodec, PaAttributeRegistry } from '../pa/index.ts';
-import { PB_PA_ID_ANY } from '../pb/index.ts';
+import { MaxBatchSize, PB_PA_ID_ANY, maxPaMessageBody } from '../pb/index.ts';
 import type { PbPaMessage } from '../pb/index.ts';
 import { ANY_SUBTYPE, ANY_VENDOR } from './api.ts';
 import type { IncomingPa, OutgoingPa, PaMessageType } from './api.ts';
@@ -24,6 +30,8 @@ export interface HostOptions {
   rng?: Rng;
   /** First IMC/IMV id (default 1, as strongSwan numbers its IMCs and IMVs). */
   firstId?: number;
+  /** Largest PB-TNC batch the PA messages travel in (default PT-EAP's 65529): larger messages are split. */
+  maxBatchSize?: number;
 }
 
 export type Side = 'imc' | 'imv';
@@ -38,6 +46,8 @@ export class PaCodec {
   readonly registry: PaAttributeRegistry;
   readonly #ids: () => number;
   readonly #log: Logger;
+  /** Largest PA-TNC message (header and attributes) sent in one PB-PA message. */
+  readonly maxBody: number;
 
   /** `extra`: codecs the hosted modules declare; those the registry lacks (by kind) are added to it. */
   constructor(opts: HostOptions, log: Logger, extra: readonly PaAttributeCodec<PaAttribute>[] = []) {
@@ -48,11 +58,47 @@ export class PaCodec {
     const rng = opts.rng ?? systemRng;
     this.#ids = opts.messageIds ?? (() => randomU32(rng));
     this.#log = log;
+    this.maxBody = maxPaMessageBody(opts.maxBatchSize ?? MaxBatchSize.PT_EAP);
   }
 
-  /** A module's message as a PB-PA message. */
-  encode(side: Side, selfId: number, out: OutgoingPa): PbPaMessage {
+  /**
+   * A module's message as PB-PA messages: one, or several when its attributes do not fit in one batch (each with
+   * the same vendor, subtype and addressing, the attributes in order).
+   */
+  encode(side: Side, selfId: number, out: OutgoingPa): PbPaMessage[] {
     const body = encodePaMessage({ messageId: this.#ids(), attributes: out.attributes }, this.registry);
+    if (body.byteLength <= this.maxBody || out.attributes.length < 2) return [this.#pb(side, selfId, out, body)];
+    const bodies = this.#split(body, out.attributes);
+    this.#log.info(
+      side === 'imc' ? 'IMC' : 'IMV',
+      `PA-TNC message of ${body.byteLength} bytes (${out.attributes.length} attributes) sent as ${bodies.length} messages of at most ${this.maxBody} bytes`,
+    );
+    return bodies.map((b) => this.#pb(side, selfId, out, b));
+  }
+
+  /** Greedy split of an encoded message's attributes into messages of at most `maxBody` bytes. */
+  #split(whole: Uint8Array, attributes: readonly PaAttribute[]): Uint8Array[] {
+    const bodies: Uint8Array[] = [];
+    let w: Writer | undefined;
+    for (const a of attributes) {
+      const attr = this.registry.encodeOne(a);
+      if (w && w.length + attr.byteLength > this.maxBody) {
+        bodies.push(w.finish());
+        w = undefined;
+      }
+      // the first message keeps the id already drawn for the whole, the others get fresh ones
+      w ??= new Writer(4096).bytes(bodies.length === 0 ? whole.subarray(0, PA_TNC_HEADER_SIZE) : this.#header());
+      w.bytes(attr);
+    }
+    if (w) bodies.push(w.finish());
+    return bodies;
+  }
+
+  #header(): Uint8Array {
+    return encodePaMessage({ messageId: this.#ids(), attributes: [] }, this.registry);
+  }
+
+  #pb(side: Side, selfId: number, out: OutgoingPa, body: Uint8Array): PbPaMessage {
     const peer = out.to ?? PB_PA_ID_ANY;
     return {
       kind: 'pa',

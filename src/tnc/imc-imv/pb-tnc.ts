@@ -54,6 +54,8 @@ export function createTncSide(opts: TncSideOptions): TncSide {
     ...(opts.messageIds ? { messageIds: opts.messageIds } : {}),
     ...(opts.rng ? { rng: opts.rng } : {}),
     ...(opts.firstId !== undefined ? { firstId: opts.firstId } : {}),
+    // PA messages are split to fit the batches PB-TNC sends
+    maxBatchSize: opts.maxBatchSize ?? MaxBatchSize.PT_TLS,
   };
   const haveImcs = opts.imcs !== undefined && opts.imcs.length > 0;
   const haveImvs = opts.imvs !== undefined && opts.imvs.length > 0;

@@ -59,7 +59,7 @@ export function createTncServer(opts: TncServerOptions): TncServer {
     verdict: undefined,
   }));
   let final: ImvVerdict | undefined;
-  const send = (h: Hosted, out: OutgoingPa[]) => out.map((o) => codec.encode('imv', h.id, o));
+  const send = (h: Hosted, out: OutgoingPa[]) => out.flatMap((o) => codec.encode('imv', h.id, o));
   const decide = (): TncDecision => {
     final = combineVerdicts(
       policy,
@@ -103,7 +103,7 @@ export function createTncServer(opts: TncServerOptions): TncServer {
         }
         const d = codec.decode('imv', m);
         if (!d.ok) {
-          reply.push(codec.encode('imv', to[0]!.id, d.answer));
+          reply.push(...codec.encode('imv', to[0]!.id, d.answer));
           continue;
         }
         for (const h of to) {

@@ -82,6 +82,13 @@ export function encodeBatch(batch: PbBatch, opts: EncodeBatchOptions = {}): Uint
   return w.finish();
 }
 
+/** Bytes one message takes in a batch (its header included): a batch is its 8-byte header plus these. */
+export function encodedMessageSize(m: PbMessage): number {
+  const w = new Writer(64);
+  encodeMessage(w, m);
+  return w.length;
+}
+
 function encodeMessage(w: Writer, m: PbMessage): void {
   const flags = noskipOf(m) ? PB_MSG_FLAG_NOSKIP : 0;
   if (m.kind === 'unknown') {

@@ -13,9 +13,19 @@
  *   CLOSE, or CRETRY [PA...] for a new handshake ->
  *
  * The server answers an empty CDATA with the final RESULT (soliciting a recommendation) and a non-empty one with
- * SDATA until its handler has decided. Any problem with a received batch is answered with a CLOSE batch carrying
- * a fatal PB-Error (unexpected batch type, invalid parameter with offset, unsupported mandatory message, version
- * not supported, local error for oversize batches).
+ * SDATA until its handler has decided.
+ *
+ * Messages that do not fit into one batch (`maxBatchSize`) are sent over several: a batch takes the pending
+ * messages, in order, while they fit, and the rest stays pending for this side's next batch (as strongSwan's
+ * TNCCS 2.0 does). The exchange carries on by itself: a client with messages left sends a non-empty CDATA, which
+ * the server answers with SDATA (so it never solicits a recommendation while the client has more to say); a
+ * server with messages left sends SDATA instead of RESULT, which the client answers with CDATA (empty when its
+ * IMCs are silent), and the server's RESULT carries its last PA messages only when they fit beside the decision.
+ * A single message larger than a batch cannot be sent: the session closes with a local error.
+ *
+ * Any problem with a received batch is answered with a CLOSE batch carrying a fatal PB-Error (unexpected batch
+ * type, invalid parameter with offset, unsupported mandatory message, version not supported, local error for
+ * oversize batches).
  *
  * Handlers may answer synchronously or with a promise (collectors that quote a TPM are asynchronous), so `process`,
  * `build`, `receive` and `start` return promises; a session is driven one batch at a time (await each call).
@@ -23,10 +33,18 @@
 import { ConfigError, LimitError, publish, silentLogger } from '../../common/index.ts';
 import type { Logger } from '../../common/index.ts';
 import type { RemediationParameters } from '../pa/attrs/ietf/remediation-instructions.ts';
-import { PbBatchError, decodeBatch, decodeBatchHeader, encodeBatch, peekBatchHeader } from './batch.ts';
+import {
+  PbBatchError,
+  decodeBatch,
+  decodeBatchHeader,
+  encodeBatch,
+  encodedMessageSize,
+  peekBatchHeader,
+} from './batch.ts';
 import {
   MaxBatchSize,
   MutualProtocol,
+  PB_BATCH_HEADER_SIZE,
   PbBatchType,
   PbBatchTypeName,
   PbErrorCode,
@@ -326,12 +344,12 @@ export class PbTncSession {
     switch (this.#state) {
       case PbState.INIT:
       case PbState.CLIENT_WORKING:
-        return { type: PbBatchType.CDATA, messages: this.#take() };
+        return { type: PbBatchType.CDATA, messages: this.#takeFitting() };
       case PbState.DECIDED:
         if (this.#retryRequested) {
           this.#retryRequested = false;
-          this.#pending = [];
-          return { type: PbBatchType.CRETRY, messages: await this.#opts.client!.beginHandshake() };
+          this.#pending = await this.#opts.client!.beginHandshake();
+          return { type: PbBatchType.CRETRY, messages: this.#takeFitting() };
         }
         return { type: PbBatchType.CLOSE, messages: [] };
       case PbState.SERVER_WORKING:
@@ -343,7 +361,7 @@ export class PbTncSession {
   async #serverPlan(): Promise<{ type: PbBatchTypeValue; messages: PbMessage[] } | null> {
     switch (this.#state) {
       case PbState.INIT:
-        return { type: PbBatchType.SDATA, messages: this.#take() };
+        return { type: PbBatchType.SDATA, messages: this.#takeFitting() };
       case PbState.SERVER_WORKING: {
         if (this.#retryRequested) {
           this.#retryRequested = false;
@@ -356,13 +374,19 @@ export class PbTncSession {
           this.#decision = await this.#opts.server!.solicitRecommendation();
         }
         const d = this.#decision;
-        if (!d) return { type: PbBatchType.SDATA, messages: this.#take() };
-        const messages = this.#take();
-        messages.push({ kind: 'assessment-result', result: d.assessment });
-        messages.push({ kind: 'access-recommendation', recommendation: d.recommendation });
+        if (!d) return { type: PbBatchType.SDATA, messages: this.#takeFitting() };
+        const verdict: PbMessage[] = [
+          { kind: 'assessment-result', result: d.assessment },
+          { kind: 'access-recommendation', recommendation: d.recommendation },
+        ];
         for (const r of d.reasons ?? [])
-          messages.push({ kind: 'reason-string', reason: r.reason, language: r.language });
-        for (const p of d.remediation ?? []) messages.push({ kind: 'remediation-parameters', parameters: p });
+          verdict.push({ kind: 'reason-string', reason: r.reason, language: r.language });
+        for (const p of d.remediation ?? []) verdict.push({ kind: 'remediation-parameters', parameters: p });
+        // PA messages that do not fit beside the verdict go first in SDATA; RESULT follows once they are out.
+        if (this.#fitting(verdict) < this.#pending.length) {
+          return { type: PbBatchType.SDATA, messages: this.#takeFitting() };
+        }
+        const messages = [...this.#take(), ...verdict];
         publish('tnc:recommendation', {
           connection: this.#opts.name ?? '',
           recommendation: RecommendationName.get(d.recommendation) ?? String(d.recommendation),
@@ -381,6 +405,35 @@ export class PbTncSession {
     const m = this.#pending;
     this.#pending = [];
     return m;
+  }
+
+  /** How many pending messages, from the first, fit in one batch together with `trailer`. */
+  #fitting(trailer: readonly PbMessage[] = []): number {
+    let size = PB_BATCH_HEADER_SIZE;
+    for (const m of trailer) size += encodedMessageSize(m);
+    let n = 0;
+    for (const m of this.#pending) {
+      size += encodedMessageSize(m);
+      if (size > this.#maxBatch) break;
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * The pending messages that fit in one batch, in order; the rest stays pending for the next one. A first message
+   * too large for any batch is taken alone (encoding it then fails: the session closes with a local error).
+   */
+  #takeFitting(): PbMessage[] {
+    const n = Math.max(1, this.#fitting());
+    if (n >= this.#pending.length) return this.#take();
+    const taken = this.#pending.slice(0, n);
+    this.#pending = this.#pending.slice(n);
+    this.#log.debug(
+      'TNC',
+      `PB-TNC ${this.role}: ${n} messages fit in a batch of at most ${this.#maxBatch} bytes, ${this.#pending.length} left for the next`,
+    );
+    return taken;
   }
 
   #emit(type: PbBatchTypeValue, messages: PbMessage[]): Uint8Array {

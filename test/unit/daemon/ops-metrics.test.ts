@@ -14,45 +14,14 @@ import { join } from 'node:path';
 import { Daemon, type DaemonOptions } from '../../../src/daemon/daemon.ts';
 import { controlRequest } from '../../../src/daemon/control.ts';
 import type { SaInfo } from '../../../src/ike/engine.ts';
+import { pskConf } from './psk-conf.ts';
 import { requires } from '../../support/env.ts';
 
 const A = '127.0.80.1';
 const B = '127.0.80.2';
 
 function conf(me: string, peer: string, myId: string, peerId: string, attestd: string[]): string {
-  return `connections {
-  gw {
-    local_addrs = ${me}
-    remote_addrs = ${peer}
-    proposals = aes256gcm16-prfsha256-x25519
-    local {
-      auth = psk
-      id = ${myId}
-    }
-    remote {
-      auth = psk
-      id = ${peerId}
-    }
-    children {
-      net {
-        local_ts = ${me}/32
-        remote_ts = ${peer}/32
-        esp_proposals = aes256gcm16
-      }
-    }
-  }
-}
-secrets {
-  ike-gw {
-    id-1 = a.example
-    id-2 = b.example
-    secret = "operations test secret"
-  }
-}
-attestd {
-${attestd.map((l) => `  ${l}`).join('\n')}
-}
-`;
+  return pskConf(me, peer, myId, peerId, { attestd });
 }
 
 interface Setup {

@@ -17,12 +17,28 @@
  * replies set E. Vendor 0xffffff and subtype 0xffffffff are reserved.
  */
 import { Pen } from '../../pa/constants.ts';
-import { PB_MSG_TYPE_RESERVED, PB_PEN_RESERVED, PbMessageType } from '../constants.ts';
+import {
+  PB_BATCH_HEADER_SIZE,
+  PB_MSG_HEADER_SIZE,
+  PB_MSG_TYPE_RESERVED,
+  PB_PEN_RESERVED,
+  PbMessageType,
+} from '../constants.ts';
 import type { PbMessageCodec } from './codec.ts';
 
 export const PB_PA_FLAG_EXCL = 0x80;
 /** "Any" posture collector / validator id. */
 export const PB_PA_ID_ANY = 0xffff;
+/** Flags, PA vendor, subtype and the two ids before the PA message body. */
+export const PB_PA_HEADER_SIZE = 12;
+
+/**
+ * The largest PA-TNC message (body of one PB-PA message) that fits in a batch of `maxBatchSize` bytes on its own:
+ * the batch header, the PB-TNC message header and the PB-PA fields come off.
+ */
+export function maxPaMessageBody(maxBatchSize: number): number {
+  return maxBatchSize - PB_BATCH_HEADER_SIZE - PB_MSG_HEADER_SIZE - PB_PA_HEADER_SIZE;
+}
 
 export interface PbPaMessage {
   readonly kind: 'pa';

@@ -11,39 +11,11 @@ import { join } from 'node:path';
 import { Daemon } from '../../../../src/daemon/daemon.ts';
 import { controlRequest } from '../../../../src/daemon/control.ts';
 import type { SaInfo } from '../../../../src/ike/engine.ts';
+import { pskConf } from '../psk-conf.ts';
 import { isRoot, inCI } from '../../../support/env.ts';
 
-function conf(me: string, peer: string, myId: string, peerId: string, proposals = 'aes256gcm16-prfsha256-x25519'): string {
-  return `connections {
-  gw {
-    local_addrs = ${me}
-    remote_addrs = ${peer}
-    proposals = ${proposals}
-    local {
-      auth = psk
-      id = ${myId}
-    }
-    remote {
-      auth = psk
-      id = ${peerId}
-    }
-    children {
-      net {
-        local_ts = ${me}/32
-        remote_ts = ${peer}/32
-        esp_proposals = aes256gcm16
-      }
-    }
-  }
-}
-secrets {
-  ike-gw {
-    id-1 = a.example
-    id-2 = b.example
-    secret = "lifecycle test secret"
-  }
-}
-`;
+function conf(me: string, peer: string, myId: string, peerId: string, proposals?: string): string {
+  return pskConf(me, peer, myId, peerId, proposals ? { proposals } : {});
 }
 
 test('daemon start, initiate via control socket, reload keeping and dropping SAs, stop with DELETE', async (t) => {
