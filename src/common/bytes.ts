@@ -6,6 +6,8 @@
 import { LimitError, ParseError } from './errors.ts';
 
 const EMPTY = new Uint8Array(0);
+const UTF8_FATAL = new TextDecoder('utf-8', { fatal: true });
+const UTF8_ENCODER = new TextEncoder();
 
 export class Reader {
   readonly #buf: Uint8Array;
@@ -112,7 +114,7 @@ export class Reader {
     const start = this.#pos;
     const b = this.bytes(n, field);
     try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(b);
+      return UTF8_FATAL.decode(b);
     } catch {
       this.fail(field, 'invalid UTF-8', start);
     }
@@ -230,7 +232,7 @@ export class Writer {
     return this;
   }
   utf8(s: string): this {
-    return this.bytes(new TextEncoder().encode(s));
+    return this.bytes(UTF8_ENCODER.encode(s));
   }
 
   /**

@@ -49,6 +49,12 @@ export class RefdbPtsReferences implements PtsReferences {
     return p;
   }
 
+  /**
+   * Digests already fetched for one evaluation, per algorithm (the verifier passes one context object per
+   * attestation): the IMA lookup of paths the file lookup already asked for costs no second query.
+   */
+  readonly #fetched = new WeakMap<ReferenceContext, Map<HashName, Map<string, Uint8Array[]>>>();
+
   async fileHashes(
     paths: readonly string[],
     algo: HashName,
@@ -57,12 +63,28 @@ export class RefdbPtsReferences implements PtsReferences {
     const product = await this.#productFor(ctx);
     const out = new Map<string, Uint8Array[]>();
     if (product === undefined || paths.length === 0) return out;
-    for (const [path, list] of await this.#store.fileHashes(product, paths, algo)) {
-      out.set(
-        path,
-        list.map((h) => h.digest),
-      );
+    let memo: Map<string, Uint8Array[]> | undefined;
+    if (ctx) {
+      let byAlgo = this.#fetched.get(ctx);
+      if (!byAlgo) this.#fetched.set(ctx, (byAlgo = new Map()));
+      memo = byAlgo.get(algo);
+      if (!memo) byAlgo.set(algo, (memo = new Map()));
     }
+    const missing = memo ? paths.filter((p) => !memo.has(p)) : paths;
+    if (missing.length) {
+      const got = await this.#store.fileHashes(product, missing, algo);
+      for (const [path, list] of got) {
+        const digests = list.map((h) => h.digest);
+        out.set(path, digests);
+        memo?.set(path, digests);
+      }
+      if (memo) for (const p of missing) if (!got.has(p)) memo.set(p, []);
+    }
+    if (memo && missing.length !== paths.length)
+      for (const p of paths) {
+        const d = memo.get(p);
+        if (d?.length) out.set(p, d);
+      }
     return out;
   }
 

@@ -61,6 +61,8 @@ export interface TcgPtsSimpleCompEvid extends PaAttribute {
   measurement: Uint8Array;
 }
 
+const TIME_ENCODER = new TextEncoder();
+
 const hasUri = (v: number) => v === PtsCompEvidValidation.FAILED || v === PtsCompEvidValidation.PASSED;
 
 export const tcgPtsSimpleCompEvid: PaAttributeCodec<TcgPtsSimpleCompEvid> = {
@@ -73,7 +75,7 @@ export const tcgPtsSimpleCompEvid: PaAttributeCodec<TcgPtsSimpleCompEvid> = {
     w.u8((a.validation & VALIDATION_MASK) | (pcrInfo ? PTS_SIMPLE_COMP_EVID_FLAG_PCR : 0)).u24(a.depth);
     writeCompFuncName(w, a.name);
     w.u8(MEAS_TYPE_HASH).u24(a.pcr).u16(a.hashAlgorithm).u8(a.transform).u8(0);
-    const t = new TextEncoder().encode(a.time);
+    const t = TIME_ENCODER.encode(a.time);
     const time = new Uint8Array(TIME_SIZE);
     time.set(t.subarray(0, TIME_SIZE));
     w.bytes(time);

@@ -15,7 +15,7 @@ import { EvaluationResult } from '../../tnc/pa/constants.ts';
 import { ActionRecommendation } from '../../tnc/pb/constants.ts';
 import { DIGEST_SIZE, PcrAccumulator, digest, isHashName, tpmAlgOf } from '../../measure/hash.ts';
 import type { HashName } from '../../measure/hash.ts';
-import { bootAggregate, digestAlgoField, nameField, templateData } from '../../measure/ima.ts';
+import { bootAggregate } from '../../measure/ima.ts';
 import { pcrResetValue } from '../../measure/replay.ts';
 import { checkQuote } from '../../tpm/verify-quote.ts';
 import type { ExpectedBank } from '../../tpm/verify-quote.ts';
@@ -37,7 +37,20 @@ export interface PtsEvaluationInput {
 
 /** The ima-ng template hash of (algo, digest, path) in `bank`. */
 export function imaNgTemplateHash(algo: string, fileDigest: Uint8Array, path: string, bank: HashName): Uint8Array {
-  return digest(bank, templateData({ fields: [digestAlgoField(algo, fileDigest), nameField(path)] }));
+  // templateData of [digestAlgoField, nameField] in one buffer: le32 len ‖ algo ":" NUL digest ‖ le32 len ‖ path NUL.
+  const a = Buffer.byteLength(algo, 'utf8');
+  const n = Buffer.byteLength(path, 'utf8');
+  const d = a + 2 + fileDigest.byteLength;
+  const buf = Buffer.allocUnsafe(4 + d + 4 + n + 1);
+  let o = buf.writeUInt32LE(d, 0);
+  o += buf.write(algo, o, 'utf8');
+  buf[o++] = 0x3a;
+  buf[o++] = 0;
+  buf.set(fileDigest, o);
+  o = buf.writeUInt32LE(n + 1, o + fileDigest.byteLength);
+  o += buf.write(path, o, 'utf8');
+  buf[o] = 0;
+  return digest(bank, buf);
 }
 
 /** Splits an IMA policy URI `algo:path`. */
@@ -129,14 +142,14 @@ export async function evaluatePtsEvidence(input: PtsEvaluationInput): Promise<Pt
   const imaEvents: { index: number; algo: string; path: string; measurement: Uint8Array }[] = [];
   if (bank) {
     ev.components.forEach((c, index) => {
-      const where = `evidence event ${index} (PCR ${c.pcr})`;
+      const where = () => `evidence event ${index} (PCR ${c.pcr})`; // built only for a reason
       if (c.hashAlgorithm !== ev.measAlgorithm) {
-        reasons.push(`${where}: hash algorithm 0x${c.hashAlgorithm.toString(16)} is not the selected ${bank}`);
+        reasons.push(`${where()}: hash algorithm 0x${c.hashAlgorithm.toString(16)} is not the selected ${bank}`);
         malformed = true;
         return;
       }
       if (c.measurement.byteLength !== DIGEST_SIZE[bank] || c.pcr > 23) {
-        reasons.push(`${where}: measurement is not a ${bank} digest of a PCR 0–23`);
+        reasons.push(`${where()}: measurement is not a ${bank} digest of a PCR 0–23`);
         malformed = true;
         return;
       }
@@ -149,7 +162,7 @@ export async function evaluatePtsEvidence(input: PtsEvaluationInput): Promise<Pt
         const uri = c.validation === PtsCompEvidValidation.NONE ? undefined : c.policyUri;
         const s = uri === undefined ? undefined : splitImaUri(uri);
         if (!s) {
-          reasons.push(`${where}: IMA event without an "algo:path" name`);
+          reasons.push(`${where()}: IMA event without an "algo:path" name`);
           malformed = true;
         } else imaEvents.push({ index, ...s, measurement: c.measurement });
       }
