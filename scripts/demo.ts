@@ -6,8 +6,9 @@
  *
  * The daemons attest each other inside IKE_AUTH: EAP-TTLS with certificates, PT-EAP carrying PB-TNC in mutual mode,
  * the `attest` collector (TPM quote over a D-H nonce, file measurements of <tree>/usr/bin and <tree>/etc, the IMA
- * and boot logs) and the `attest` verifier (reference manifest of the golden image, trusted AIKs of A, B and C,
- * PCRs 0, 7 and 10 required). A and B allow each other and bring up a CHILD_SA that carries a UDP stream over the
+ * and boot logs) and the `attest` verifier (reference values of the golden image and the trusted AIKs of A, B and C
+ * in a reference database built with `attestd refdb`, PCRs 0, 7 and 10 required; the daemons store every verdict
+ * there). A and B allow each other and bring up a CHILD_SA that carries a UDP stream over the
  * userspace ESP data plane (TUN). C has one binary replaced: when it initiates to A and to B, each daemon's own
  * verifier refuses it (AUTHENTICATION_FAILED) and names the file; the demo reads those verdicts from the daemons.
  *
@@ -20,7 +21,6 @@ import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { toHex, utf8 } from '../src/common/bytes.ts';
 import { measure } from '../src/measure/cli.ts';
-import { writeManifestText, type Manifest } from '../src/measure/manifest.ts';
 import { EventType } from '../src/measure/eventlog.ts';
 import { buildEventLog, buildEventLogBytes, separator, type EventSpec } from '../src/measure/eventlog-builder.ts';
 import { bootAggregateEntry, buildImaLog } from '../src/measure/ima-builder.ts';
@@ -161,21 +161,43 @@ async function logicalFiles(tree: string): Promise<Map<string, string>> {
   return new Map([...out].sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
+const PRODUCT = 'Attestd demo firmware 1.0';
+
+/** `attestd refdb --db URI …` as an operator types it; its output is returned, a failure throws. */
+function refdb(db: string, ...args: string[]): string {
+  const r = spawnSync(join(root, 'bin', 'attestd'), ['refdb', '--db', db, ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`attestd refdb ${args.join(' ')}: ${(r.stderr || r.stdout).trim()}`);
+  return r.stdout;
+}
+
 /**
- * Publishes the golden image's reference values for the verifiers and returns the imv-attest options that point at
- * them. Today a reference manifest (what `attestd measure --manifest` writes, with logical paths); this is the one
- * place to change for the reference database (`database = sqlite:PATH` and `product = NAME`).
+ * Publishes the golden image's reference values in the reference database (SQLite, shared by the verifiers of A and
+ * B, which also store their verdicts there): the product and the image's file hashes under their logical paths,
+ * with the `attestd refdb` commands an operator would use. Returns the database URI and the number of files.
  */
-async function publishReferences(golden: string, dir: string): Promise<{ options: string[]; files: number }> {
-  const files = await logicalFiles(golden);
-  const manifest: Manifest = {
-    algorithms: ['sha256'],
-    files: new Map([...files].map(([p, d]) => [p, { sha256: d }])),
-    symlinks: new Map(),
-  };
-  const path = join(dir, 'golden.sha256');
-  writeFileSync(path, writeManifestText(manifest, 'sha256'));
-  return { options: [`references = ${path}`], files: files.size };
+async function publishReferences(
+  golden: string,
+  dir: string,
+): Promise<{ db: string; files: number; commands: string[] }> {
+  const db = `sqlite:${join(dir, 'refdb.sqlite')}`;
+  const commands = [
+    `attestd refdb products add '${PRODUCT}'`,
+    `attestd refdb hashes import --product '${PRODUCT}' --measure <golden>/usr <golden>/etc --root <golden>`,
+  ];
+  refdb(db, 'products', 'add', PRODUCT);
+  refdb(
+    db,
+    'hashes',
+    'import',
+    '--product',
+    PRODUCT,
+    '--measure',
+    join(golden, 'usr'),
+    join(golden, 'etc'),
+    '--root',
+    golden,
+  );
+  return { db, files: (await logicalFiles(golden)).size, commands };
 }
 
 function copyTree(from: string, to: string): void {
@@ -299,9 +321,10 @@ function daemonConf(d: Device, peers: Peer[], attestd: string[] | undefined): st
   return ['connections {', ...conns, '}', ...att, ''].join('\n');
 }
 
-/** The attestd { } lines of a device: its collector over its own TPM and tree, its verifier over the references. */
-function attestSection(d: Device, references: string[], trustedAiks: string[]): string[] {
+/** The attestd { } lines of a device: its collector over its own TPM and tree, its verifier over the database. */
+function attestSection(d: Device, db: string): string[] {
   return [
+    `  database = ${db}`,
     '  tnc {',
     '    imcs = attest',
     '    imvs = attest',
@@ -313,8 +336,7 @@ function attestSection(d: Device, references: string[], trustedAiks: string[]): 
     `    bootLog = ${d.bootPath}`,
     '  }',
     '  imv-attest {',
-    ...references.map((l) => `    ${l}`),
-    `    trustedAiks = ${trustedAiks.join(', ')}`,
+    `    product = ${PRODUCT}`,
     '    files = /usr/bin/, /etc/',
     '    requiredPcrs = 0, 7, 10',
     '  }',
@@ -451,7 +473,7 @@ async function main(): Promise<number> {
     makeGoldenImage(golden);
     const refs = await publishReferences(golden, work);
     say(`golden firmware image: ${refs.files} files under /usr/bin, /usr/lib and /etc`);
-    say(`reference values for the verifiers: ${refs.options.join('; ')}`);
+    say(`reference database ${refs.db.replace(work, '<work>')}: ${refs.commands.join('; ')}`);
     for (const d of devices) {
       mkdirSync(d.dir, { recursive: true });
       copyTree(golden, d.tree);
@@ -473,7 +495,11 @@ async function main(): Promise<number> {
               `${d.aikKeyId!.slice(0, 16)}…, ${d.measurements} IMA measurements (ima-ng, logical paths)`,
           );
         }
-        say(`trusted AIKs (A, B and C: C is refused for its firmware, not its key): ${devices.length} key ids`);
+        for (const d of devices) refdb(refs.db, 'devices', 'add', d.aikKeyId!, '--product', PRODUCT, '--trusted');
+        say(
+          `AIKs enrolled as trusted devices (attestd refdb devices add KEYID --product … --trusted): A, B and C — ` +
+            'C is refused for its firmware, not its key',
+        );
         say(`out of band, a replayed quote of A checked against a fresh nonce: ${await staleQuote(A)}`);
       } catch (e) {
         say(
@@ -503,7 +529,6 @@ async function main(): Promise<number> {
         B: [peer('tunnel', A), peer('from-c', C)],
         C: [peer('to-a', A), peer('to-b', B)],
       };
-      const trusted = haveTpm ? devices.map((d) => d.aikKeyId!) : [];
       for (const d of devices) {
         const dir = join(d.dir, 'swanctl');
         const cert: Issued = await issueCert({
@@ -515,7 +540,7 @@ async function main(): Promise<number> {
           clientAuth: true,
         });
         await writeSwanctlDir(dir, { ca, host: cert, name: d.name });
-        const attestd = haveTpm ? attestSection(d, refs.options, trusted) : undefined;
+        const attestd = haveTpm ? attestSection(d, refs.db) : undefined;
         writeFileSync(join(dir, 'swanctl.conf'), daemonConf(d, peers[d.name], attestd));
         d.daemon = testbed.spawn(
           d.host!,
@@ -592,6 +617,25 @@ async function main(): Promise<number> {
               `file(s) named: ${files.join(', ') || 'none'}`,
           );
           for (const r of x.reasons) say(`  ${to.name}: ${r}`);
+        }
+        // The audit trail: every verdict of A's and B's verifiers, stored by the daemons in the reference database.
+        const sessions = JSON.parse(refdb(refs.db, '--json', 'sessions', 'list')) as {
+          id: number;
+          identity: string;
+          recommendation: string;
+        }[];
+        say(
+          `reference database: ${sessions.length} assessment sessions stored by the daemons (attestd refdb sessions list): ` +
+            sessions.map((x) => `${x.identity} ${x.recommendation}`).join(', '),
+        );
+        const refused = sessions.find((x) => x.recommendation !== 'allow');
+        if (refused) {
+          const shown = JSON.parse(refdb(refs.db, '--json', 'sessions', 'show', String(refused.id))) as {
+            verdicts: { imv: string; reasons: string[] }[];
+          };
+          say(
+            `attestd refdb sessions show ${refused.id}: ${shown.verdicts.flatMap((v) => v.reasons)[0] ?? 'no reason'}`,
+          );
         }
       } else say('no TPM: C cannot be attested, so its refusal is not demonstrated');
 

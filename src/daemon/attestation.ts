@@ -294,7 +294,9 @@ export class Attestation {
       if (!out.decision) reasons.push('the peer was not assessed (no PB-TNC result)');
     }
     const label = decision === 'allow' ? 'allow' : decision === 'isolate' ? 'isolate' : 'no access';
-    const peerId = sa.peerAuth.length ? idToString(sa.peerAuth[sa.peerAuth.length - 1]!.id) : '';
+    // The peer's authenticated IKE identity; a peer refused inside EAP has none yet: the identity it claimed.
+    const id = sa.peerAuth.length ? sa.peerAuth[sa.peerAuth.length - 1]!.id : sa.peerId;
+    const peerId = id ? idToString(id) : sa.remote.address;
     publish('attest:verdict', {
       connection: sa.conn.name,
       ike: sa.label,

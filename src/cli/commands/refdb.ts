@@ -271,11 +271,13 @@ async function dispatch(
       if (v.manifest) {
         rows = manifestRows(parseManifest(readFileSync(v.manifest, 'utf8')));
       } else if (v.measure?.length) {
+        // `--measure A B` as well as `--measure A --measure B`: the words after the verb are further trees.
+        const trees = [...v.measure, ...rest];
         const algorithms = (v.algorithms ?? 'sha256').split(',').map((a) => {
           if (!isHashName(a)) throw new Error(`unknown hash algorithm '${a}'`);
           return a as HashName;
         });
-        const r = await measure(v.measure, { algorithms });
+        const r = await measure(trees, { algorithms });
         for (const e of r.errors) console.error(`attestd refdb: cannot measure ${e.path}: ${e.code}`);
         const root = v.root ? resolve(v.root) : undefined;
         rows = manifestRows(r.manifest, root ? (p) => `/${relative(root, p)}` : undefined);

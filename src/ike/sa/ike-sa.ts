@@ -78,6 +78,8 @@ export class IkeSa {
   authComplete = false;
   /** Verdict of the authorization hook (attestation), once run. */
   authorization: { decision: 'allow' | 'isolate' | 'deny'; reasons: string[]; isolateTs?: string[] } | undefined;
+  /** The identity the peer claimed in IDi/IDr (before it is authenticated; see peerAuth for what was proved). */
+  peerId: Identity | undefined;
   /** Identities used so far (per round), ours and the peer's. */
   localIds: Identity[] = [];
   peerAuth: PeerAuthResult[] = [];

@@ -147,6 +147,7 @@ export class IkeAuthInitiator implements Task {
       const peerId: Identity = { idType: idr.idType, data: idr.data.slice() };
       if (!idMatches(sa.conn.remote[0]?.id, peerId)) throw authFailed(`peer identity ${idToString(peerId)} is not the configured one`);
       this.#peerId = peerId;
+      sa.peerId = peerId;
       if (auth) {
         sa.peerAuth.push(
           verifyAuth({ sa, required: sa.conn.remote[0] ?? { method: 'any' }, auth, peerId, certs: receivedCerts(msg), store: svc.creds, localId: round.id, now: svc.clock.now() }),
@@ -244,6 +245,7 @@ export class IkeAuthResponder implements Task {
       const idi = first(msg, PayloadType.IDi);
       if (!idi) throw authFailed('IKE_AUTH request lacks IDi');
       const peerId: Identity = { idType: idi.idType, data: idi.data.slice() };
+      sa.peerId = peerId;
       const idrP = first(msg, PayloadType.IDr);
       if (this.#peerRound === 0) {
         sa.conn = this.#selectConnection(ctx, peerId, idrP ? { idType: idrP.idType, data: idrP.data } : undefined);

@@ -34,6 +34,7 @@ function successor(ctx: TaskContext, initiator: boolean, spiI: bigint, spiR: big
   fresh.peer = { ...old.peer };
   fresh.localIds = old.localIds;
   fresh.peerAuth = old.peerAuth;
+  fresh.peerId = old.peerId;
   fresh.authComplete = true;
   fresh.authorization = old.authorization;
   fresh.rekeyOf = old.id;

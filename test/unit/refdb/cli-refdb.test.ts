@@ -93,6 +93,24 @@ test('attestd refdb manages policies, references, packages and devices', async (
       unknown
     >[];
     assert.equal(found[0]!.digest, createHash('sha256').update('tool body\n').digest('hex'));
+    // Several trees after one --measure, as `--measure <golden>/usr <golden>/etc` reads.
+    mkdirSync(join(stage, 'etc'), { recursive: true });
+    writeFileSync(join(stage, 'etc/fstab'), 'fstab\n');
+    const two = (await j(
+      'hashes',
+      'import',
+      '--product',
+      'Two trees',
+      '--measure',
+      join(stage, 'usr'),
+      join(stage, 'etc'),
+      '--root',
+      stage,
+    )) as {
+      imported: number;
+    };
+    assert.equal(two.imported, 3);
+    assert.equal(((await j('hashes', 'lookup', '--product', 'Two trees', '/etc/fstab')) as unknown[]).length, 1);
 
     // And from a manifest, under a version label.
     const manifest = join(dir, 'm.sha256');
