@@ -54,6 +54,7 @@ import { openStore } from '../refdb/open.ts';
 import type { RefStore } from '../refdb/store.ts';
 import { RefdbPackagePolicy, RefdbPtsReferences } from '../refdb/verifier-references.ts';
 import { recordSide } from '../refdb/assessments.ts';
+import { measurementTargets } from '../refdb/policy.ts';
 import { createImv as createOsImv } from '../imv/os/index.ts';
 import { createImv as createTestImv } from '../imv/test/index.ts';
 import type { Credentials } from './config/credentials.ts';
@@ -92,7 +93,9 @@ export function imvBuiltinsFor(store: RefStore | undefined): typeof builtinImvs 
     attest: (raw) => {
       if (raw.references !== undefined) return createAttestImvFromConfig(raw);
       const product = optString(raw, 'product');
-      return createAttestImv(attestImvConfig(raw, new RefdbPtsReferences(store, product ? { product } : {})));
+      const config = attestImvConfig(raw, new RefdbPtsReferences(store, product ? { product } : {}));
+      // What to measure: the configured files plus the measurement policies enforced for the product.
+      return createAttestImv(product ? { ...config, targets: () => measurementTargets(store, product) } : config);
     },
     swima: (raw) => {
       if (raw.packages !== undefined) return createSwimaImvFromConfig(raw);

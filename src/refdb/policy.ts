@@ -265,3 +265,34 @@ export async function finishSession(store: RefStore, session: number, connection
   });
   return r;
 }
+
+/** A file or directory the verifier is to have measured. */
+export interface MeasurementTarget {
+  path: string;
+  directory?: boolean;
+}
+
+/**
+ * What a device of `product` is to measure, from the database's policies: every file and directory measurement
+ * policy (file-meas, file-ref-meas, dir-meas, dir-ref-meas) enforced on the product's default group (or `Default`)
+ * and its parents. Empty when the product or its groups are unknown.
+ */
+export async function measurementTargets(store: RefStore, product: string): Promise<MeasurementTarget[]> {
+  const p = await store.productByName(product);
+  const start = (p && (await store.productDefaultGroup(p.id))) ?? (await store.groupByName(DEFAULT_GROUP))?.id;
+  if (start === undefined) return [];
+  const policies = new Map((await store.listPolicies()).map((x) => [x.id, x]));
+  const out = new Map<string, MeasurementTarget>();
+  for (const gid of await groupChain(store, start)) {
+    for (const e of await store.listEnforcements(gid)) {
+      const policy = policies.get(e.policy);
+      if (!policy) continue;
+      const target = policyTarget(policy.type);
+      const id = target === 'file' ? policy.file : target === 'dir' ? policy.dir : null;
+      if (id === null || policy.type === PolicyType.FILE_META || policy.type === PolicyType.DIR_META) continue;
+      const path = await store.pathOf(target === 'dir' ? 'dir' : 'file', id);
+      if (path) out.set(path, target === 'dir' ? { path, directory: true } : { path });
+    }
+  }
+  return [...out.values()];
+}

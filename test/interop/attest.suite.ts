@@ -85,7 +85,7 @@ async function collectors(dev: Device, o: { imaLog?: string; dpkgStatus?: string
 async function verifiers(
   store: RefStore,
   dev: Device,
-  o: { swima?: boolean; maxFiles?: number } = {},
+  o: { swima?: boolean; maxFiles?: number; policyFiles?: boolean } = {},
 ): Promise<ImvModule[]> {
   const builtins = imvBuiltinsFor(store);
   const imvs = [
@@ -94,7 +94,8 @@ async function verifiers(
         name: 'attest',
         config: {
           product: PRODUCT,
-          files: `${dev.bin}/`,
+          // Without files of its own the verifier measures what the database's policies say.
+          ...(o.policyFiles ? {} : { files: `${dev.bin}/` }),
           requiredPcrs: '0, 7, 10',
           ...(o.maxFiles ? { maxFiles: o.maxFiles } : {}),
         },
@@ -454,6 +455,47 @@ export async function run({ scenario, log }: Ctx): Promise<void> {
           'no access',
           (r) => r.includes(aik) && r.includes('not trusted'),
           `AIK ${aik}`,
+        );
+
+        await expect(
+          'what to measure comes from the database: a dir-meas policy enforced for the product finds the changed binary',
+          async () => {
+            writeFileSync(victim, 'ELF cat v2 (trojaned)');
+            const imcs = await collectors(dev);
+            try {
+              // No measurement policy yet: the verifier configured without files measures nothing and allows.
+              const before = await assessInProcess(
+                db,
+                imcs,
+                await verifiers(db, dev, { policyFiles: true }),
+                'device-a',
+              );
+              check(
+                before.recommendation === ActionRecommendation.ALLOW,
+                `without a policy: ${before.reasons.join('; ')}`,
+              );
+              await refdb(uri, 'groups', 'add', 'Gateways', '--product', PRODUCT);
+              await refdb(
+                uri,
+                'policies',
+                'add',
+                '--name',
+                'Measure the binaries',
+                '--type',
+                'dir-meas',
+                '--dir',
+                dev.bin,
+              );
+              await refdb(uri, 'enforcements', 'add', '--policy', 'Measure the binaries', '--group', 'Gateways');
+              return await assessInProcess(db, imcs, await verifiers(db, dev, { policyFiles: true }), 'device-a');
+            } finally {
+              writeFileSync(victim, dev.files.cat!);
+              await close(imcs);
+            }
+          },
+          'no access',
+          (r) => r.includes(victim) && r.includes('does not match the reference'),
+          victim,
         );
 
         // A second device: its own swtpm and AIK, which the database has never seen.

@@ -6,7 +6,8 @@
  * Configuration (daemon `imv-attest` section, PT-TLS server module config):
  *   (database)    with `attestd.database` set and no `references`, the reference database answers (the daemon
  *                 injects it): file and IMA hashes of the device's product (or `product`), trusted devices' AIKs
- *   product       product name whose reference values apply to devices the database has no product for
+ *   product       product name whose reference values apply to devices the database has no product for; the
+ *                 file and directory measurement policies enforced on its groups add to `files`
  *   references    reference manifest file (src/measure/manifest.ts, text or JSON form): path → digest, used for the
  *                 measured files and the IMA-measured ones (paths as the device reports them)
  *   trustedAiks   hex key ids (SHA-1 of the AIK's SubjectPublicKeyInfo), a list or a comma/space-separated string
@@ -35,6 +36,8 @@ export const TCG_PTS = PaSubtype.TCG_PTS;
 export interface AttestImvConfig {
   references: PtsReferences;
   files: { path: string; directory?: boolean }[];
+  /** More files and directories to measure, looked up per handshake (the reference database's policies). */
+  targets?: () => Promise<readonly { path: string; directory?: boolean }[]>;
   requiredPcrs: number[];
   limits: PtsVerifierLimits;
 }
@@ -118,6 +121,17 @@ export function attestImvConfig(raw: Record<string, unknown>, injected?: PtsRefe
   };
 }
 
+/** Files and directories once each (configured ones first). */
+function dedupe(list: readonly { path: string; directory?: boolean }[]): { path: string; directory?: boolean }[] {
+  const seen = new Set<string>();
+  return list.filter((f) => {
+    const k = `${f.directory ? 'd' : 'f'}:${f.path}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
 const verdictOf = (v: PtsVerdict): ImvVerdict => ({
   recommendation: v.recommendation,
   evaluation: v.evaluation as AssessmentResultValue,
@@ -133,18 +147,18 @@ export function createAttestImv(config: AttestImvConfig, log: Logger = silentLog
     attributeCodecs: ptsAttributeCodecs,
     connect(ctx): ImvConnection {
       let verifier: PtsVerifier | undefined;
-      const fresh = () =>
+      const fresh = (extra: readonly { path: string; directory?: boolean }[] = []) =>
         new PtsVerifier({
           references: config.references,
-          files: config.files,
+          files: dedupe([...config.files, ...extra]),
           requiredPcrs: config.requiredPcrs,
           limits: config.limits,
           log: ctx.log ?? log,
           device: ctx.id,
         });
       return {
-        beginHandshake() {
-          verifier = fresh();
+        async beginHandshake() {
+          verifier = fresh(config.targets ? await config.targets() : []);
           return [{ ...TCG_PTS, attributes: verifier.start() }];
         },
         async receive(msg: IncomingPa): Promise<ImvReply> {

@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 import { ActionRecommendation, AssessmentResult } from '../../../src/tnc/pb/constants.ts';
 import { RefdbPackagePolicy, RefdbPtsReferences } from '../../../src/refdb/verifier-references.ts';
 import { recordAssessment } from '../../../src/refdb/assessments.ts';
+import { measurementTargets } from '../../../src/refdb/policy.ts';
+import { PolicyType, type PolicyTypeValue } from '../../../src/refdb/types.ts';
 import { BIOS_COMPONENT } from '../../../src/pts/components.ts';
 import { fromHex } from '../../../src/common/bytes.ts';
 import { forEachStore } from './stores.ts';
@@ -165,5 +167,38 @@ forEachStore(
     });
     assert.equal((await store.session(id2))?.device, dev.id);
     assert.equal((await store.deviceByValue('dd'.repeat(20)))?.trusted, true);
+  },
+);
+
+forEachStore(
+  'measurement targets: file and directory policies enforced on the product groups and their parents',
+  async (store) => {
+    const def = await store.addGroup({ name: 'Default' });
+    const gws = await store.addGroup({ name: 'Gateways', parent: def });
+    const product = await store.addProduct('Image 1');
+    await store.setProductDefaultGroup(gws, product);
+    const add = (name: string, type: PolicyTypeValue, target: { file?: string; dir?: string }) =>
+      store.addPolicy({ name, type, recFail: 1, recNoResult: 1, ...target });
+    const sshd = await add('sshd', PolicyType.FILE_MEAS, { file: '/usr/sbin/sshd' });
+    const bin = await add('bin', PolicyType.DIR_MEAS, { dir: '/usr/bin' });
+    const etc = await add('etc meta', PolicyType.DIR_META, { dir: '/etc' });
+    const pkgs = await add('packages', PolicyType.PACKAGES, {});
+    const lib = await add('lib', PolicyType.DIR_REF_MEAS, { dir: '/usr/lib' });
+    await store.addEnforcement({ policy: sshd, group: gws, maxAge: 0 });
+    await store.addEnforcement({ policy: etc, group: gws, maxAge: 0 });
+    await store.addEnforcement({ policy: pkgs, group: gws, maxAge: 0 });
+    await store.addEnforcement({ policy: bin, group: def, maxAge: 0 }); // inherited from the parent
+    await store.addEnforcement({ policy: lib, group: def, maxAge: 0 });
+    const sorted = (l: { path: string; directory?: boolean }[]) => [...l].sort((a, b) => a.path.localeCompare(b.path));
+    assert.deepEqual(sorted(await measurementTargets(store, 'Image 1')), [
+      { path: '/usr/bin', directory: true },
+      { path: '/usr/lib', directory: true },
+      { path: '/usr/sbin/sshd' },
+    ]);
+    // A product without a default group gets the Default group's policies.
+    assert.deepEqual(sorted(await measurementTargets(store, 'Other image')), [
+      { path: '/usr/bin', directory: true },
+      { path: '/usr/lib', directory: true },
+    ]);
   },
 );
