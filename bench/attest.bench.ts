@@ -17,6 +17,9 @@
  *     work (hashing 5,000 files, TPM commands, encoding the evidence) runs in between and is not counted
  *     (bench/lib/attest-exchange.ts). p50 and p99 (nearest rank). Target: p50 ≤ 20 ms. The IMV's own share (its
  *     receive calls only) and, for PostgreSQL, the database server's CPU per attestation (from /proc) are logged.
+ *     RefdbPtsReferences keeps looked-up reference digests between attestations until the next import of reference
+ *     hashes (the database's reference generation), as for a fleet of one product: the runs after the first pay one
+ *     small query instead of the 5,000-path lookup, whose cost metric 4 reports on its own.
  *     Peer: the same exchanges with the references in memory (MemoryPtsReferences holding the device's N files and
  *     its AIK) — the cost of the database path over a plain map.
  *  2. Attestations per second, --devices (50) at once: a swtpm cannot quote 50 times in parallel, and recorded

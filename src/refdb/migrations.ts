@@ -9,7 +9,8 @@
  * hashes, packages/versions, components/component hashes, SWID tags and events. Deliberate differences: digests
  * are bytes and algorithms are names (`sha256`); file hashes are keyed by product and a version label rather than
  * a versions row; devices are unique by value (the AIK key id); groups carry a trust-on-first-use flag (v2); every verifier's verdict on a session is kept with its reasons
- * (`verdicts`, v3), beside strongSwan's per-policy results.
+ * (`verdicts`, v3), beside strongSwan's per-policy results; a counter that every change of reference hashes bumps
+ * lets verifiers cache them (v4).
  * The bulk tables (files.dir, file_hashes.file/product) declare no foreign keys: their rows are only ever inserted
  * by joining the parent rows (store.ts), and per-row FK triggers were half of PostgreSQL's import time.
  */
@@ -106,6 +107,13 @@ CREATE TABLE verdicts (
   id ${d.idColumn}, session INTEGER NOT NULL REFERENCES sessions(id), imv TEXT NOT NULL,
   rec INTEGER NOT NULL, evaluation INTEGER NOT NULL, reasons TEXT NOT NULL DEFAULT '');
 CREATE INDEX verdicts_session ON verdicts (session);`,
+  },
+  {
+    version: 4,
+    name: 'generation of the reference hashes, for verifier caches',
+    sql: () => `
+CREATE TABLE reference_generation (id INTEGER PRIMARY KEY, n BIGINT NOT NULL);
+INSERT INTO reference_generation (id, n) VALUES (1, 0);`,
   },
 ];
 

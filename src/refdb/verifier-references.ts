@@ -3,7 +3,9 @@
  * PackagePolicy, each answered from a RefStore (SQLite or PostgreSQL) with one query per batch of paths.
  *
  * Which product's reference values apply: the product of the device (looked up by its AIK key id) when the database
- * knows one, else the product the verifier was configured with. A device the database does not know, or does not
+ * knows one, else the product the verifier was configured with. Looked-up reference digests are kept between
+ * attestations while the database's reference generation (bumped by every import) stays the same; trust in an AIK
+ * is read afresh every time, so revoking a device takes effect at its next attestation. A device the database does not know, or does not
  * trust, is not trusted (no trust on first use here: `attestd refdb devices trust KEYID` enrols one).
  */
 import { toHex } from '../common/bytes.ts';
@@ -19,72 +21,101 @@ export interface RefdbReferenceOptions {
   product?: string;
 }
 
+/** Most reference paths a verifier keeps between attestations (per product and algorithm, all together). */
+export const MAX_CACHED_PATHS = 1_000_000;
+
 export class RefdbPtsReferences implements PtsReferences {
   readonly #store: RefStore;
   readonly #product: string | undefined;
-  /** Product id per device key (or '' for the configured product): one lookup per attestation. */
-  readonly #products = new Map<string, Promise<number | undefined>>();
+  /** What one attestation (one context object) resolved: its product and the reference generation. */
+  readonly #perAttestation = new WeakMap<
+    object,
+    { product: Promise<number | undefined>; generation: Promise<number> }
+  >();
+  /**
+   * Reference digests looked up, by `product\0algo` then path ([] = no reference), valid while the database's
+   * reference generation stays the same: a fleet of one product shares them, and an import is seen at once.
+   */
+  readonly #cache = new Map<string, Map<string, Uint8Array[]>>();
+  #cacheGeneration: number | undefined;
+  #cachedPaths = 0;
 
   constructor(store: RefStore, o: RefdbReferenceOptions = {}) {
     this.#store = store;
     this.#product = o.product;
   }
 
-  #productFor(ctx: ReferenceContext | undefined): Promise<number | undefined> {
-    const key = ctx?.aikKeyId ? toHex(ctx.aikKeyId) : '';
-    let p = this.#products.get(key);
-    if (!p) {
-      p = (async () => {
-        if (key) {
-          const d = await this.#store.deviceByValue(key);
-          if (d?.product != null) return d.product;
-        }
-        return this.#product ? (await this.#store.productByName(this.#product))?.id : undefined;
-      })();
-      // Bounded: a verifier object lives per module; forget old devices rather than grow without end.
-      if (this.#products.size >= 4096) this.#products.clear();
-      this.#products.set(key, p);
-      p.catch(() => this.#products.delete(key));
+  async #resolveProduct(ctx: ReferenceContext | undefined): Promise<number | undefined> {
+    if (ctx?.aikKeyId) {
+      const d = await this.#store.deviceByValue(toHex(ctx.aikKeyId));
+      if (d?.product != null) return d.product;
     }
-    return p;
+    return this.#product ? (await this.#store.productByName(this.#product))?.id : undefined;
   }
 
-  /**
-   * Digests already fetched for one evaluation, per algorithm (the verifier passes one context object per
-   * attestation): the IMA lookup of paths the file lookup already asked for costs no second query.
-   */
-  readonly #fetched = new WeakMap<ReferenceContext, Map<HashName, Map<string, Uint8Array[]>>>();
+  #attestation(ctx: ReferenceContext | undefined): {
+    product: Promise<number | undefined>;
+    generation: Promise<number>;
+  } {
+    const fresh = () => ({ product: this.#resolveProduct(ctx), generation: this.#store.referenceGeneration() });
+    if (!ctx) return fresh();
+    let a = this.#perAttestation.get(ctx);
+    if (!a) this.#perAttestation.set(ctx, (a = fresh()));
+    return a;
+  }
 
   async fileHashes(
     paths: readonly string[],
     algo: HashName,
     ctx?: ReferenceContext,
   ): Promise<ReadonlyMap<string, readonly Uint8Array[]>> {
-    const product = await this.#productFor(ctx);
+    const att = this.#attestation(ctx);
+    const [product, generation] = await Promise.all([att.product, att.generation]);
     const out = new Map<string, Uint8Array[]>();
     if (product === undefined || paths.length === 0) return out;
-    let memo: Map<string, Uint8Array[]> | undefined;
-    if (ctx) {
-      let byAlgo = this.#fetched.get(ctx);
-      if (!byAlgo) this.#fetched.set(ctx, (byAlgo = new Map()));
-      memo = byAlgo.get(algo);
-      if (!memo) byAlgo.set(algo, (memo = new Map()));
+    if (this.#cacheGeneration !== undefined && generation < this.#cacheGeneration) {
+      // An attestation that began before an import finishes without the cache (which holds newer values).
+      for (const [p, list] of await this.#store.fileHashes(product, paths, algo))
+        out.set(
+          p,
+          list.map((h) => h.digest),
+        );
+      return out;
     }
-    const missing = memo ? paths.filter((p) => !memo.has(p)) : paths;
+    if (generation !== this.#cacheGeneration) {
+      this.#cache.clear();
+      this.#cachedPaths = 0;
+      this.#cacheGeneration = generation;
+    }
+    const key = `${product}\0${algo}`;
+    let known = this.#cache.get(key);
+    if (!known) this.#cache.set(key, (known = new Map()));
+    const missing: string[] = [];
+    for (const p of paths) {
+      const d = known.get(p);
+      if (d === undefined) missing.push(p);
+      else if (d.length) out.set(p, d);
+    }
     if (missing.length) {
       const got = await this.#store.fileHashes(product, missing, algo);
-      for (const [path, list] of got) {
-        const digests = list.map((h) => h.digest);
-        out.set(path, digests);
-        memo?.set(path, digests);
+      for (const [p, list] of got)
+        out.set(
+          p,
+          list.map((h) => h.digest),
+        );
+      // Kept only under the generation the lookup was made for (an import in between starts a new cache anyway),
+      // and within the bound (past it, the cache starts over).
+      if (generation === this.#cacheGeneration) {
+        if (this.#cachedPaths + missing.length > MAX_CACHED_PATHS) {
+          this.#cache.clear();
+          this.#cache.set(key, known);
+          known.clear();
+          this.#cachedPaths = 0;
+        }
+        for (const p of missing) known.set(p, out.get(p) ?? []);
+        this.#cachedPaths += missing.length;
       }
-      if (memo) for (const p of missing) if (!got.has(p)) memo.set(p, []);
     }
-    if (memo && missing.length !== paths.length)
-      for (const p of paths) {
-        const d = memo.get(p);
-        if (d?.length) out.set(p, d);
-      }
     return out;
   }
 

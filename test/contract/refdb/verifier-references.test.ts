@@ -202,3 +202,42 @@ forEachStore(
     ]);
   },
 );
+
+forEachStore('PTS references are kept between attestations until reference hashes are imported', async (store) => {
+  const product = await store.addProduct('Image 1');
+  const g0 = await store.referenceGeneration();
+  await store.importFileHashes(product, [{ path: '/usr/bin/ls', algo: 'sha256', digest: hex(sha256('ls v1')) }]);
+  assert.ok((await store.referenceGeneration()) > g0, 'an import bumps the generation');
+  // Count the verifier's path lookups.
+  let lookups = 0;
+  const counting = new Proxy(store, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (prop === 'fileHashes')
+        return (...args: Parameters<typeof store.fileHashes>) => {
+          lookups++;
+          return store.fileHashes(...args);
+        };
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  const refs = new RefdbPtsReferences(counting, { product: 'Image 1' });
+  const ask = async () =>
+    hex((await refs.fileHashes(['/usr/bin/ls', '/usr/bin/none'], 'sha256', {})).get('/usr/bin/ls')?.[0]);
+  assert.equal(await ask(), hex(sha256('ls v1')));
+  assert.equal(lookups, 1);
+  // A second attestation (a new context) of the same product: no lookup.
+  assert.equal(await ask(), hex(sha256('ls v1')));
+  assert.equal((await refs.fileHashes(['/usr/bin/none'], 'sha256', {})).size, 0);
+  assert.equal(lookups, 1);
+  // A new reference is imported (another process would do the same): the next attestation sees it.
+  await store.importFileHashes(product, [{ path: '/usr/bin/ls', algo: 'sha256', digest: hex(sha256('ls v2')) }]);
+  assert.equal(await ask(), hex(sha256('ls v2')));
+  assert.equal(lookups, 2);
+  // Trust is never cached: revoking a device counts at its next attestation.
+  const aik = fromHex('ee'.repeat(20));
+  const dev = await store.addDevice({ value: 'ee'.repeat(20), product, trusted: true });
+  assert.equal(await refs.isTrustedAik(aik), true);
+  await store.setDeviceTrusted(dev, false);
+  assert.equal(await refs.isTrustedAik(aik), false);
+});
