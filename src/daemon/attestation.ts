@@ -21,16 +21,22 @@
  *       policy = default           # default | any | all
  *       isolate_ts = 10.3.0.0/24   # remote selectors a peer in quarantine is confined to
  *     }
+ *     database = sqlite:/var/lib/attestd/refdb.sqlite   # or postgres://…: references for the verifiers, and
+ *                                                      # every verdict stored as a session with its reasons
  *     imc-test { command = allow }  # per-module options: imc-<name> / imv-<name> sections
  *     imc-attest {                  # TPM-backed evidence (TCG PTS): file measurements, IMA, quote
- *       tcti = swtpm:host=127.0.0.1,port=2321   # or device = /dev/tpmrm0 (default)
- *       ima_log = /sys/kernel/security/ima/binary_runtime_measurements
+ *       tcti = swtpm:path=/run/swtpm.sock   # or swtpm:host=H,port=P, or device = /dev/tpmrm0 (default)
+ *       imaLog = /sys/kernel/security/ima/binary_runtime_measurements
+ *       root = /                    # where the logical paths the verifier asks for live (an image's mount point)
  *     }
- *     imv-attest {
- *       references = /etc/attestd/golden.sha256   # reference manifest (attestd measure --manifest)
- *       trustedAiks = 4b36c798…                   # SHA-1 key ids of enrolled AIKs
- *       files = /usr/bin/, /etc/ssh/sshd_config   # what to measure (trailing / = directory)
+ *     imv-attest {                  # with a database: its references, trusted devices and measurement policies
+ *       product = Debian 12 x86_64                # whose references apply to devices without a product
+ *       files = /usr/bin/, /etc/ssh/sshd_config   # measured too (trailing / = directory)
+ *       requiredPcrs = 0, 7, 10
  *     }
+ *     # without a database: imv-attest { references = golden.sha256  trustedAiks = 4b36c798…  files = … }
+ *     imc-swima { dpkgStatus = /var/lib/dpkg/status }   # installed software as SWID tags (RFC 8412)
+ *     imv-swima { product = Debian 12 x86_64 }          # blacklisted / outdated / unknown packages → isolate
  *   }
  */
 import { ConfigError } from '../common/errors.ts';
