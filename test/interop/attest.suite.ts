@@ -166,6 +166,27 @@ async function assessInProcess(
   return { recommendation: v?.recommendation ?? ActionRecommendation.NO_ACCESS, reasons: v?.reasons ?? [], session };
 }
 
+/**
+ * One in-process attestation of `dev` with its own collectors (optionally passed through `tap`) against the
+ * database verifiers; the collectors are closed afterwards.
+ */
+async function attestDevice(
+  db: RefStore,
+  dev: Device,
+  o: {
+    collector?: { imaLog?: string; dpkgStatus?: string };
+    verifier?: Parameters<typeof verifiers>[2];
+    tap?: (imc: ImcModule) => ImcModule;
+  } = {},
+): Promise<Assessed> {
+  const imcs = await collectors(dev, o.collector);
+  try {
+    return await assessInProcess(db, o.tap ? imcs.map(o.tap) : imcs, await verifiers(db, dev, o.verifier), 'device-a');
+  } finally {
+    await close(imcs);
+  }
+}
+
 /** Reads a stored session back: its recommendation and every verifier's reasons. */
 async function stored(
   store: RefStore,
@@ -277,12 +298,7 @@ export async function run({ scenario, log }: Ctx): Promise<void> {
         await expect(
           'clean device, in process: allowed, session stored',
           async () => {
-            const imcs = await collectors(dev, swima ? { dpkgStatus } : {});
-            try {
-              return await assessInProcess(db, imcs, await verifiers(db, dev, { swima }), 'device-a');
-            } finally {
-              await close(imcs);
-            }
+            return attestDevice(db, dev, { collector: swima ? { dpkgStatus } : {}, verifier: { swima } });
           },
           'allow',
           () => true,
@@ -348,12 +364,10 @@ export async function run({ scenario, log }: Ctx): Promise<void> {
           'a /usr/bin binary changed after its reference measurement: no access, the path named',
           async () => {
             writeFileSync(victim, 'ELF cat v2 (trojaned)');
-            const imcs = await collectors(dev);
             try {
-              return await assessInProcess(db, imcs, await verifiers(db, dev), 'device-a');
+              return await attestDevice(db, dev);
             } finally {
               writeFileSync(victim, dev.files.cat!);
-              await close(imcs);
             }
           },
           'no access',
@@ -364,12 +378,7 @@ export async function run({ scenario, log }: Ctx): Promise<void> {
         await expect(
           'an IMA log whose replay does not match the quoted PCR 10: no access',
           async () => {
-            const imcs = await collectors(dev, { imaLog: tamperedIma });
-            try {
-              return await assessInProcess(db, imcs, await verifiers(db, dev), 'device-a');
-            } finally {
-              await close(imcs);
-            }
+            return attestDevice(db, dev, { collector: { imaLog: tamperedIma } });
           },
           'no access',
           (r) => /PCR [\d,]*10/.test(r) && r.includes('do not match the quoted PCR digest'),
@@ -413,12 +422,7 @@ export async function run({ scenario, log }: Ctx): Promise<void> {
         await expect(
           'malformed evidence (an AIK that is no public key): no access with the reason',
           async () => {
-            const imcs = await collectors(dev);
-            try {
-              return await assessInProcess(db, [garbledAik(imcs[0]!)], await verifiers(db, dev), 'device-a');
-            } finally {
-              await close(imcs);
-            }
+            return attestDevice(db, dev, { tap: garbledAik });
           },
           'no access',
           (r) => r.startsWith('AIK:') && r.includes('does not parse'),
@@ -428,12 +432,7 @@ export async function run({ scenario, log }: Ctx): Promise<void> {
         await expect(
           'more files than the verifier accepts (maxFiles 2 of 3): cut off, no access',
           async () => {
-            const imcs = await collectors(dev);
-            try {
-              return await assessInProcess(db, imcs, await verifiers(db, dev, { maxFiles: 2 }), 'device-a');
-            } finally {
-              await close(imcs);
-            }
+            return attestDevice(db, dev, { verifier: { maxFiles: 2 } });
           },
           'no access',
           (r) => /limit|more than|too many/i.test(r),
@@ -444,12 +443,10 @@ export async function run({ scenario, log }: Ctx): Promise<void> {
           'the AIK is known but not trusted: no access naming the key id',
           async () => {
             await refdb(uri, 'devices', 'trust', aik, '--off');
-            const imcs = await collectors(dev);
             try {
-              return await assessInProcess(db, imcs, await verifiers(db, dev), 'device-a');
+              return await attestDevice(db, dev);
             } finally {
               await refdb(uri, 'devices', 'trust', aik);
-              await close(imcs);
             }
           },
           'no access',
@@ -529,12 +526,10 @@ export async function run({ scenario, log }: Ctx): Promise<void> {
             'a device with a blacklisted package (SWIMA): isolated, the package named',
             async () => {
               await refdb(uri, 'packages', 'blacklist', 'telnetd');
-              const imcs = await collectors(dev, { dpkgStatus });
               try {
-                return await assessInProcess(db, imcs, await verifiers(db, dev, { swima: true }), 'device-a');
+                return await attestDevice(db, dev, { collector: { dpkgStatus }, verifier: { swima: true } });
               } finally {
                 await refdb(uri, 'packages', 'blacklist', 'telnetd', '--off');
-                await close(imcs);
               }
             },
             'isolate',

@@ -16,8 +16,10 @@ import { SwtpmTransport } from '../../src/tpm/transport/swtpm.ts';
 import { EventType } from '../../src/measure/eventlog.ts';
 import { buildEventLog, buildEventLogBytes, separator } from '../../src/measure/eventlog-builder.ts';
 import type { EventSpec } from '../../src/measure/eventlog-builder.ts';
+import type { EventLog } from '../../src/measure/eventlog.ts';
 import { bootAggregateEntry, buildImaLog } from '../../src/measure/ima-builder.ts';
 import { bootAggregate, encodeImaBinary } from '../../src/measure/ima.ts';
+import type { ImaEntry } from '../../src/measure/ima.ts';
 import { imaExtendValue } from '../../src/measure/replay.ts';
 import { startSwtpm } from './swtpm.ts';
 import type { Swtpm } from './swtpm.ts';
@@ -36,6 +38,48 @@ export interface Device {
   /** The collector's TCTI. */
   tcti: string;
   cleanup(): Promise<void>;
+}
+
+/** The firmware events of a test device: CRTM and Secure Boot configuration in PCRs 0 and 7, then separators. */
+export const TEST_BOOT_EVENTS: EventSpec[] = [
+  { pcr: 0, type: EventType.EV_S_CRTM_VERSION, data: utf8('crtm 1.0') },
+  { pcr: 7, type: EventType.EV_EFI_VARIABLE_DRIVER_CONFIG, data: utf8('SecureBoot=1') },
+  separator(0),
+  separator(7),
+];
+
+/**
+ * A measured boot on `tpm`, as firmware and the kernel would do it: the firmware `events` (sha1 and sha256 banks,
+ * locality 0) extended into their PCRs, then the IMA list (ima-ng, sha1 template hashes) of boot_aggregate and
+ * `files` extended into PCR 10. Returns both logs.
+ */
+export async function measuredBoot(
+  tpm: Tpm,
+  files: readonly { path: string; digest: Uint8Array }[],
+  events: readonly EventSpec[] = TEST_BOOT_EVENTS,
+): Promise<{ bootLog: EventLog; bootBytes: Uint8Array; ima: ImaEntry[] }> {
+  const opts = { banks: ['sha1' as const, 'sha256' as const], locality: 0 };
+  const bootLog = buildEventLog(events, opts);
+  for (const e of bootLog.events) {
+    if (e.type === EventType.EV_NO_ACTION) continue;
+    await tpm.pcrExtend(
+      e.pcr,
+      e.digests.map((d) => ({ hashAlg: d.alg, digest: d.digest })),
+    );
+  }
+  // boot_aggregate first (H of PCRs 0-9 after boot), then the files as measured at boot.
+  const boot = await tpm.pcrRead([{ hash: TPM_ALG.SHA256, pcrs: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] }]);
+  const ima = [
+    bootAggregateEntry(bootAggregate(boot.banks.get(TPM_ALG.SHA256)!, 'sha256'), 'sha256', { templateHashAlg: 'sha1' }),
+    ...buildImaLog(files, { templateHashAlg: 'sha1' }),
+  ];
+  for (const e of ima) {
+    await tpm.pcrExtend(10, [
+      { hashAlg: TPM_ALG.SHA1, digest: imaExtendValue(e, 'sha1') },
+      { hashAlg: TPM_ALG.SHA256, digest: imaExtendValue(e, 'sha256') },
+    ]);
+  }
+  return { bootLog, bootBytes: buildEventLogBytes(events, opts), ima };
 }
 
 export interface ProvisionOptions {
@@ -64,38 +108,11 @@ export async function provisionDevice(o: ProvisionOptions = {}): Promise<Device>
     try {
       const tpm = new Tpm(transport);
       aik = await createAik(tpm, { type: 'ecc', parent: 'srk', parentType: 'ecc' });
-      const specs: EventSpec[] = [
-        { pcr: 0, type: EventType.EV_S_CRTM_VERSION, data: utf8('crtm 1.0') },
-        { pcr: 7, type: EventType.EV_EFI_VARIABLE_DRIVER_CONFIG, data: utf8('SecureBoot=1') },
-        separator(0),
-        separator(7),
-      ];
-      const opts = { banks: ['sha1' as const, 'sha256' as const], locality: 0 };
-      writeFileSync(bootPath, buildEventLogBytes(specs, opts));
-      for (const e of buildEventLog(specs, opts).events) {
-        if (e.type === EventType.EV_NO_ACTION) continue;
-        await tpm.pcrExtend(
-          e.pcr,
-          e.digests.map((d) => ({ hashAlg: d.alg, digest: d.digest })),
-        );
-      }
-      // boot_aggregate first (H of PCRs 0-9 after boot), then the tree's files as measured at boot.
-      const boot = await tpm.pcrRead([{ hash: TPM_ALG.SHA256, pcrs: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] }]);
-      const ima = [
-        bootAggregateEntry(bootAggregate(boot.banks.get(TPM_ALG.SHA256)!, 'sha256'), 'sha256', {
-          templateHashAlg: 'sha1',
-        }),
-        ...buildImaLog(
-          Object.entries(files).map(([n, c]) => ({ path: join(bin, n), digest: sha256(utf8(c)) })),
-          { templateHashAlg: 'sha1' },
-        ),
-      ];
-      for (const e of ima) {
-        await tpm.pcrExtend(10, [
-          { hashAlg: TPM_ALG.SHA1, digest: imaExtendValue(e, 'sha1') },
-          { hashAlg: TPM_ALG.SHA256, digest: imaExtendValue(e, 'sha256') },
-        ]);
-      }
+      const { bootBytes, ima } = await measuredBoot(
+        tpm,
+        Object.entries(files).map(([n, c]) => ({ path: join(bin, n), digest: sha256(utf8(c)) })),
+      );
+      writeFileSync(bootPath, bootBytes);
       writeFileSync(imaPath, encodeImaBinary(ima));
     } finally {
       await transport.close(); // the collector opens its own connection from its TCTI

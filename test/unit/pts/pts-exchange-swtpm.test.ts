@@ -26,20 +26,17 @@ import { ActionRecommendation } from '../../../src/tnc/pb/constants.ts';
 import { Tpm } from '../../../src/tpm/client.ts';
 import { createAik } from '../../../src/tpm/aik.ts';
 import type { AikInfo } from '../../../src/tpm/aik.ts';
-import { TPM_ALG } from '../../../src/tpm/types/constants.ts';
 import { SwtpmTransport } from '../../../src/tpm/transport/swtpm.ts';
 import { EventType } from '../../../src/measure/eventlog.ts';
 import type { EventLog } from '../../../src/measure/eventlog.ts';
-import { buildEventLog, separator } from '../../../src/measure/eventlog-builder.ts';
-import { bootAggregateEntry, buildImaLog } from '../../../src/measure/ima-builder.ts';
-import { bootAggregate } from '../../../src/measure/ima.ts';
+import { separator } from '../../../src/measure/eventlog-builder.ts';
 import type { ImaEntry } from '../../../src/measure/ima.ts';
-import { imaExtendValue } from '../../../src/measure/replay.ts';
 import { ptsPaRegistry } from '../../../src/pts/attrs/index.ts';
 import { PtsAttester } from '../../../src/pts/attester/attester.ts';
 import { MemoryPtsReferences, PtsVerifier } from '../../../src/pts/verify/index.ts';
 import type { PtsVerdict } from '../../../src/pts/verify/index.ts';
 import { startSwtpm } from '../../support/swtpm.ts';
+import { measuredBoot } from '../../support/attest-device.ts';
 import type { Swtpm } from '../../support/swtpm.ts';
 import { hasCommand, requires } from '../../support/env.ts';
 
@@ -67,8 +64,10 @@ before(async () => {
   transport = new SwtpmTransport({ port: sw.port, ctrlPort: sw.ctrlPort });
   tpm = new Tpm(transport);
   aik = await createAik(tpm, { type: 'ecc', parent: 'srk', parentType: 'ecc' });
-  // Firmware: a few events into PCRs 0 and 7, extended into the TPM as firmware would.
-  bootLog = buildEventLog(
+  // Firmware events into PCRs 0 and 7; IMA (ima-ng) of the files into PCR 10, after boot_aggregate.
+  ({ bootLog, ima } = await measuredBoot(
+    tpm,
+    Object.entries(binFiles).map(([n, c]) => ({ path: `/usr/bin/${n}`, digest: sha256(utf8(c)) })),
     [
       { pcr: 0, type: EventType.EV_S_CRTM_VERSION, data: utf8('crtm 1.0') },
       { pcr: 0, type: EventType.EV_POST_CODE, data: utf8('bios 2.3') },
@@ -76,31 +75,7 @@ before(async () => {
       separator(0),
       separator(7),
     ],
-    { banks: ['sha1', 'sha256'], locality: 0 },
-  );
-  for (const e of bootLog.events) {
-    if (e.type === EventType.EV_NO_ACTION) continue;
-    await tpm.pcrExtend(
-      e.pcr,
-      e.digests.map((d) => ({ hashAlg: d.alg, digest: d.digest })),
-    );
-  }
-  // IMA: the kernel measured these files (ima-ng, sha256 file digests), extended per bank into PCR 10.
-  // The kernel logs boot_aggregate first: H(PCR 0..9) of the sha256 bank as the TPM holds them after boot.
-  const boot = await tpm.pcrRead([{ hash: TPM_ALG.SHA256, pcrs: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] }]);
-  ima = [
-    bootAggregateEntry(bootAggregate(boot.banks.get(TPM_ALG.SHA256)!, 'sha256'), 'sha256', { templateHashAlg: 'sha1' }),
-    ...buildImaLog(
-      Object.entries(binFiles).map(([n, c]) => ({ path: `/usr/bin/${n}`, digest: sha256(utf8(c)) })),
-      { templateHashAlg: 'sha1' },
-    ),
-  ];
-  for (const e of ima) {
-    await tpm.pcrExtend(10, [
-      { hashAlg: TPM_ALG.SHA1, digest: imaExtendValue(e, 'sha1') },
-      { hashAlg: TPM_ALG.SHA256, digest: imaExtendValue(e, 'sha256') },
-    ]);
-  }
+  ));
 });
 
 after(async () => {
