@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian 12 machine for Attestd: system packages (strongSwan for interop, swtpm and tpm2-tools,
-# PostgreSQL, network tools) when run as root, then the npm dependencies (Node 24 comes in as a devDependency).
+# PostgreSQL, network tools, openssl, python3/make/g++ for the native TUN addon) when run as root, then the npm
+# dependencies (Node 24 comes in as a devDependency).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,7 +10,8 @@ PACKAGES=(
   libstrongswan-standard-plugins
   swtpm swtpm-tools tpm2-tools
   postgresql
-  iproute2 iputils-ping tcpdump tshark iperf3 procps psmisc
+  iproute2 iputils-ping tcpdump tshark iperf3 procps psmisc openssl
+  python3 make g++
 )
 
 if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
