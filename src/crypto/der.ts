@@ -32,10 +32,8 @@ export function derUint(magnitude: Uint8Array): Uint8Array {
   return tlv(DerTag.INTEGER, high ? Uint8Array.of(0) : new Uint8Array(0), m.byteLength ? m : Uint8Array.of(0));
 }
 
-/** Reads one TLV with the expected tag; returns a reader over its content. */
-export function readTlv(r: Reader, tag: number, field: string): Reader {
-  const t = r.u8(`${field}.tag`);
-  if (t !== tag) r.fail(`${field}.tag`, `expected tag 0x${tag.toString(16)}, got 0x${t.toString(16)}`, r.offset - 1);
+/** Reads a definite length (short form, or long form of 1 to 4 bytes) and returns a reader over that content. */
+function readContent(r: Reader, field: string): Reader {
   const first = r.u8(`${field}.length`);
   let len = first;
   if (first & 0x80) {
@@ -45,6 +43,19 @@ export function readTlv(r: Reader, tag: number, field: string): Reader {
     for (let i = 0; i < n; i++) len = len * 256 + r.u8(`${field}.length`);
   }
   return r.sub(len, field);
+}
+
+/** Reads one TLV with the expected tag; returns a reader over its content. */
+export function readTlv(r: Reader, tag: number, field: string): Reader {
+  const t = r.u8(`${field}.tag`);
+  if (t !== tag) r.fail(`${field}.tag`, `expected tag 0x${tag.toString(16)}, got 0x${t.toString(16)}`, r.offset - 1);
+  return readContent(r, field);
+}
+
+/** Reads one TLV of any tag (for CHOICEs such as a DirectoryString); returns the tag and a reader over its content. */
+export function readAnyTlv(r: Reader, field: string): { tag: number; body: Reader } {
+  const tag = r.u8(`${field}.tag`);
+  return { tag, body: readContent(r, field) };
 }
 
 /** Magnitude bytes of a non-negative INTEGER. */

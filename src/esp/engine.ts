@@ -14,10 +14,10 @@
  */
 import { isDeclaredError, ParseError, VerifyError } from '../common/errors.ts';
 import { publish } from '../common/diag.ts';
-import { Reader, wipe } from '../common/bytes.ts';
+import { wipe } from '../common/bytes.ts';
 import { systemRng } from '../common/rng.ts';
 import type { Rng } from '../common/rng.ts';
-import { createEspCipher } from '../crypto/esp.ts';
+import { createEspCipher, espHeader } from '../crypto/esp.ts';
 import type { EspCipher } from '../crypto/esp.ts';
 import { addressBytes, icmpTooBig, IpProto, ipv4Header, ipv6Header, parseIp } from './ip.ts';
 import type { IpInfo } from './ip.ts';
@@ -194,6 +194,12 @@ export class EspEngine {
     return { kind: 'drop', reason };
   }
 
+  #replayDrop(s: SaState, seqLo: number): { kind: 'drop'; reason: EspDropReason } {
+    s.counters.replayDrops++;
+    publish('esp:replay', { spi: s.config.spiIn, seq: BigInt(seqLo) });
+    return this.#drop(EspDrop.REPLAY);
+  }
+
   #account(s: SaState, bytes: number, dir: 'in' | 'out'): void {
     const c = s.counters;
     if (dir === 'in') {
@@ -267,18 +273,12 @@ export class EspEngine {
   inbound(esp: Uint8Array): InboundResult {
     if (esp.byteLength < 8) return this.#drop(EspDrop.MALFORMED);
     if (esp.byteLength > MAX_ESP_PACKET) return this.#drop(EspDrop.OVERSIZED);
-    const r = new Reader(esp, 'esp');
-    const spi = r.u32('spi');
-    const seqLo = r.u32('seq');
-    const s = this.#sad.get(spi) ?? undefined;
+    const { spi, seq: seqLo } = espHeader(esp);
+    const s = this.#sad.get(spi);
     if (!s) return this.#drop(EspDrop.NO_SA);
     if (s.hard) return this.#drop(EspDrop.EXPIRED);
     const v = s.replay.check(seqLo);
-    if (!v.ok) {
-      s.counters.replayDrops++;
-      publish('esp:replay', { spi, seq: BigInt(seqLo) });
-      return this.#drop(EspDrop.REPLAY);
-    }
+    if (!v.ok) return this.#replayDrop(s, seqLo);
     let opened: { nextHeader: number; payload: Uint8Array };
     try {
       opened = s.inbound.open(esp, v.seqHi);
@@ -291,11 +291,7 @@ export class EspEngine {
       if (e instanceof ParseError || isDeclaredError(e)) return this.#drop(EspDrop.MALFORMED);
       throw e;
     }
-    if (!s.replay.update(v.full)) {
-      s.counters.replayDrops++;
-      publish('esp:replay', { spi, seq: BigInt(seqLo) });
-      return this.#drop(EspDrop.REPLAY);
-    }
+    if (!s.replay.update(v.full)) return this.#replayDrop(s, seqLo);
     const { nextHeader, payload } = opened;
     if (nextHeader === IpProto.NO_NEXT) {
       this.#account(s, 0, 'in');

@@ -55,6 +55,11 @@ function spiHex(spi: number): string {
   return `0x${(spi >>> 0).toString(16).padStart(8, '0')}`;
 }
 
+/** The ID of an ESP state (`ip xfrm state` ID): source, destination, protocol and SPI. */
+function stateId(src: string, dst: string, spi: number): string[] {
+  return ['src', src, 'dst', dst, 'proto', 'esp', 'spi', spiHex(spi)];
+}
+
 function protoArgs(ts: EspSelector, which: 'sport' | 'dport'): string[] {
   if (ts.ipProtocol === 0) return [];
   const args = ['proto', String(ts.ipProtocol)];
@@ -67,7 +72,6 @@ export class XfrmDataPlane {
   readonly #opts: XfrmOptions;
   readonly #installed = new Map<number, EspSaConfig>();
   #reqid = 1;
-  readonly #reqids = new Map<number, number>();
   #handler: ((e: EspEvent) => void) | undefined;
 
   constructor(opts: XfrmOptions = {}) {
@@ -89,20 +93,13 @@ export class XfrmDataPlane {
    * kernel limitation when it does not.
    */
   async probe(): Promise<void> {
-    const spi = spiHex(0x100 + (randomU32(this.#opts.rng ?? systemRng) % 0xfff0));
+    const spi = 0x100 + (randomU32(this.#opts.rng ?? systemRng) % 0xfff0);
     try {
       await this.#ip([
         'xfrm',
         'state',
         'add',
-        'src',
-        '127.0.0.1',
-        'dst',
-        '127.0.0.1',
-        'proto',
-        'esp',
-        'spi',
-        spi,
+        ...stateId('127.0.0.1', '127.0.0.1', spi),
         'mode',
         'tunnel',
         'enc',
@@ -124,19 +121,7 @@ export class XfrmDataPlane {
         );
       throw new ConfigError(`data_plane = xfrm: cannot install an XFRM state: ${msg}`, { cause: e });
     }
-    await this.#ip([
-      'xfrm',
-      'state',
-      'delete',
-      'src',
-      '127.0.0.1',
-      'dst',
-      '127.0.0.1',
-      'proto',
-      'esp',
-      'spi',
-      spi,
-    ]).catch(() => undefined);
+    await this.#ip(['xfrm', 'state', 'delete', ...stateId('127.0.0.1', '127.0.0.1', spi)]).catch(() => undefined);
   }
 
   async allocateSpi(): Promise<number> {
@@ -212,14 +197,7 @@ export class XfrmDataPlane {
       'xfrm',
       'state',
       'add',
-      'src',
-      src,
-      'dst',
-      dst,
-      'proto',
-      'esp',
-      'spi',
-      spiHex(spi),
+      ...stateId(src, dst, spi),
       'reqid',
       String(reqid),
       'mode',
@@ -256,23 +234,19 @@ export class XfrmDataPlane {
     for (const c of this.stateCommands(sa, reqid)) await this.#ip(c);
     await this.installPolicies(sa, reqid);
     this.#installed.set(sa.spiIn, sa);
-    this.#reqids.set(sa.spiIn, reqid);
   }
 
   async removeSa(spiIn: number): Promise<void> {
     const sa = this.#installed.get(spiIn);
     if (!sa) return;
     this.#installed.delete(spiIn);
-    this.#reqids.delete(spiIn);
     // Policies are shared by the old and new SA during a rekey; remove them only with the last SA of the child.
     if (![...this.#installed.values()].some((o) => o.id === sa.id)) await this.removePolicies(sa);
     for (const [src, dst, spi] of [
       [sa.remote.address, sa.local.address, sa.spiIn],
       [sa.local.address, sa.remote.address, sa.spiOut],
     ] as const)
-      await this.#ip(['xfrm', 'state', 'delete', 'src', src, 'dst', dst, 'proto', 'esp', 'spi', spiHex(spi)]).catch(
-        () => undefined,
-      );
+      await this.#ip(['xfrm', 'state', 'delete', ...stateId(src, dst, spi)]).catch(() => undefined);
   }
 
   counters(spiIn: number): EspCounters | undefined {

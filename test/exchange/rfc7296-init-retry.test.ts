@@ -13,31 +13,45 @@ import { parseProposals } from '../../src/crypto/index.ts';
 
 const creds = memoryCreds([{ a: 'moon.example', b: 'sun.example', secret: 'init retry test secret' }]);
 const settle = () => new Promise((r) => setTimeout(r, 50));
+/** Waits until `done()` holds (or 5 s pass): the exchange's timing depends on the machine's load. */
+const until = async (done: () => boolean) => {
+  for (const end = Date.now() + 5000; !done() && Date.now() < end;) await settle();
+};
 
 function nodes() {
   const net = new MemoryNet();
-  const left = node(net, '10.99.0.1', [
-    connection({
-      name: 'c',
-      localAddrs: ['10.99.0.1'],
-      remoteAddrs: ['10.99.0.2'],
-      proposals: parseProposals('aes256gcm16-prfsha256-x25519-ecp256', 'ike'),
-      local: [{ method: 'psk', id: idFromString('moon.example') }],
-      remote: [{ method: 'psk', id: idFromString('sun.example') }],
-      children: [child('net', { localTs: ['10.1.0.0/24'], remoteTs: ['10.2.0.0/24'] })],
-    }),
-  ], creds);
-  const right = node(net, '10.99.0.2', [
-    connection({
-      name: 'c',
-      localAddrs: ['10.99.0.2'],
-      remoteAddrs: ['10.99.0.1'],
-      proposals: parseProposals('aes256gcm16-prfsha256-ecp256', 'ike'),
-      local: [{ method: 'psk', id: idFromString('sun.example') }],
-      remote: [{ method: 'psk', id: idFromString('moon.example') }],
-      children: [child('net', { localTs: ['10.2.0.0/24'], remoteTs: ['10.1.0.0/24'] })],
-    }),
-  ], creds);
+  const left = node(
+    net,
+    '10.99.0.1',
+    [
+      connection({
+        name: 'c',
+        localAddrs: ['10.99.0.1'],
+        remoteAddrs: ['10.99.0.2'],
+        proposals: parseProposals('aes256gcm16-prfsha256-x25519-ecp256', 'ike'),
+        local: [{ method: 'psk', id: idFromString('moon.example') }],
+        remote: [{ method: 'psk', id: idFromString('sun.example') }],
+        children: [child('net', { localTs: ['10.1.0.0/24'], remoteTs: ['10.2.0.0/24'] })],
+      }),
+    ],
+    creds,
+  );
+  const right = node(
+    net,
+    '10.99.0.2',
+    [
+      connection({
+        name: 'c',
+        localAddrs: ['10.99.0.2'],
+        remoteAddrs: ['10.99.0.1'],
+        proposals: parseProposals('aes256gcm16-prfsha256-ecp256', 'ike'),
+        local: [{ method: 'psk', id: idFromString('sun.example') }],
+        remote: [{ method: 'psk', id: idFromString('moon.example') }],
+        children: [child('net', { localTs: ['10.2.0.0/24'], remoteTs: ['10.1.0.0/24'] })],
+      }),
+    ],
+    creds,
+  );
   return { net, left, right };
 }
 
@@ -50,7 +64,7 @@ test('an IKE_SA_INIT retry with the same SPIi is processed even before the refus
   // 1. Learn the two requests of a real INVALID_KE exchange: the first (x25519) and the retry (ecp256).
   const learn = nodes();
   learn.left.engine.initiate('c').catch(() => {});
-  await settle();
+  await until(() => learn.net.log.filter(isInitRequest).length >= 2);
   const requests = learn.net.log.filter(isInitRequest);
   assert.equal(requests.length, 2, 'first request and the retry after INVALID_KE_PAYLOAD');
   const [firstReq, retry] = requests as [Datagram, Datagram];
@@ -61,11 +75,13 @@ test('an IKE_SA_INIT retry with the same SPIi is processed even before the refus
   void right.engine.receive(firstReq.data, firstReq.to, firstReq.from);
   await right.engine.receive(retry.data, retry.to, retry.from);
   await settle();
-  const answers = net.log.filter((d) => d.from.address === '10.99.0.2').map((d) => {
-    const r = decodeMessage(d.data);
-    assert.equal(r.kind, 'message');
-    return r.kind === 'message' ? r.message : undefined;
-  });
+  const answers = net.log
+    .filter((d) => d.from.address === '10.99.0.2')
+    .map((d) => {
+      const r = decodeMessage(d.data);
+      assert.equal(r.kind, 'message');
+      return r.kind === 'message' ? r.message : undefined;
+    });
   assert.equal(answers.length, 2);
   assert.ok(notify(answers[0]!, NotifyType.INVALID_KE_PAYLOAD), 'the first request is refused');
   assert.ok(first(answers[1]!, PayloadType.SA), 'the retry gets a real IKE_SA_INIT response, not the cached refusal');

@@ -2,9 +2,8 @@
  * Building and verifying AUTH payloads (RFC 7296 §2.15, RFC 7427, RFC 5998): shared keys, digital signatures with
  * certificates, and EAP MSK-based AUTH.
  */
-import { timingSafeEqual } from 'node:crypto';
 import { ProtocolError, VerifyError } from '../../common/errors.ts';
-import { pskAuth, signDigital, verifyDigital } from '../../crypto/index.ts';
+import { ctEqual, pskAuth, signDigital, verifyDigital } from '../../crypto/index.ts';
 import type { CredentialStore, Identity, LocalAuth, RemoteAuth } from '../config.ts';
 import { AuthMethod, NotifyType, PayloadType, type AuthPayload } from '../payloads/types.ts';
 import type { IkeSa, PeerAuthResult } from '../sa/ike-sa.ts';
@@ -16,9 +15,18 @@ export const SigHash = { SHA1: 1, SHA2_256: 2, SHA2_384: 3, SHA2_512: 4, IDENTIT
 export const ourSignatureHashes = [SigHash.SHA2_256, SigHash.SHA2_384, SigHash.SHA2_512, SigHash.IDENTITY];
 
 const authFailed = (why: string, cause?: unknown) =>
-  new ProtocolError('IKE', NotifyType.AUTHENTICATION_FAILED, why, undefined, cause === undefined ? undefined : { cause });
+  new ProtocolError(
+    'IKE',
+    NotifyType.AUTHENTICATION_FAILED,
+    why,
+    undefined,
+    cause === undefined ? undefined : { cause },
+  );
 
-function hashFor(sa: IkeSa, round: Extract<LocalAuth, { method: 'pubkey' }>): 'sha256' | 'sha384' | 'sha512' | undefined {
+function hashFor(
+  sa: IkeSa,
+  round: Extract<LocalAuth, { method: 'pubkey' }>,
+): 'sha256' | 'sha384' | 'sha512' | undefined {
   const type = round.key.asymmetricKeyType;
   if (type === 'ed25519' || type === 'ed448') return undefined;
   const peer = sa.peer.signatureHashes;
@@ -26,7 +34,7 @@ function hashFor(sa: IkeSa, round: Extract<LocalAuth, { method: 'pubkey' }>): 's
   const wanted = curve === 'secp384r1' ? SigHash.SHA2_384 : curve === 'secp521r1' ? SigHash.SHA2_512 : SigHash.SHA2_256;
   const pick = peer.includes(wanted)
     ? wanted
-    : ([SigHash.SHA2_256, SigHash.SHA2_384, SigHash.SHA2_512] as number[]).find((h) => peer.includes(h)) ?? wanted;
+    : (([SigHash.SHA2_256, SigHash.SHA2_384, SigHash.SHA2_512] as number[]).find((h) => peer.includes(h)) ?? wanted);
   return pick === SigHash.SHA2_384 ? 'sha384' : pick === SigHash.SHA2_512 ? 'sha512' : 'sha256';
 }
 
@@ -51,15 +59,6 @@ export function buildAuth(sa: IkeSa, round: LocalAuth, id: Identity, secret?: Ui
   }
 }
 
-/** The AUTH of an EAP round computed by the authenticator (responder) for the peer's side, to compare. */
-export function expectedMacAuth(sa: IkeSa, peerId: Identity, key: Uint8Array): Uint8Array {
-  return pskAuth(sa.prf!, key, signedOctets(sa, !sa.initiator, peerId));
-}
-
-function macEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && timingSafeEqual(a, b);
-}
-
 export interface VerifyInput {
   sa: IkeSa;
   required: RemoteAuth;
@@ -82,7 +81,7 @@ export function verifyAuth(v: VerifyInput): PeerAuthResult {
   const octets = signedOctets(sa, !sa.initiator, peerId);
   if (v.eap) {
     const key = v.msk ?? (sa.initiator ? sa.skPr! : sa.skPi!);
-    if (auth.method !== AuthMethod.SHARED_KEY_MIC || !macEqual(auth.data, pskAuth(sa.prf!, key, octets))) {
+    if (auth.method !== AuthMethod.SHARED_KEY_MIC || !ctEqual(auth.data, pskAuth(sa.prf!, key, octets))) {
       throw authFailed('EAP-based AUTH payload does not verify');
     }
     return { method: 'eap', id: peerId };
@@ -92,7 +91,7 @@ export function verifyAuth(v: VerifyInput): PeerAuthResult {
     if (method !== 'psk' && method !== 'any') throw authFailed(`peer used PSK but ${method} is required`);
     const psk = v.store.psk(v.localId, peerId);
     if (!psk) throw authFailed('no pre-shared key for the peer identity');
-    if (!macEqual(auth.data, pskAuth(sa.prf!, psk, octets))) throw authFailed('PSK AUTH payload does not verify');
+    if (!ctEqual(auth.data, pskAuth(sa.prf!, psk, octets))) throw authFailed('PSK AUTH payload does not verify');
     return { method: 'psk', id: peerId };
   }
   if (method !== 'pubkey' && method !== 'any') throw authFailed(`peer used a signature but ${method} is required`);
@@ -105,7 +104,8 @@ export function verifyAuth(v: VerifyInput): PeerAuthResult {
   } catch (e) {
     throw authFailed(e instanceof Error ? e.message : String(e), e);
   }
-  if (!certMatchesId(verified.cert, peerId)) throw authFailed(`identity does not match certificate "${verified.subject}"`);
+  if (!certMatchesId(verified.cert, peerId))
+    throw authFailed(`identity does not match certificate "${verified.subject}"`);
   if (auth.method !== AuthMethod.DIGITAL_SIGNATURE) {
     throw authFailed(`AUTH method ${auth.method} is not supported; RFC 7427 digital signatures are`);
   }

@@ -4,7 +4,6 @@
  * (SHA-1 of the CA's SubjectPublicKeyInfo, RFC 7296 §3.7).
  */
 import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
-import { isIP } from 'node:net';
 import { equal } from '../../common/bytes.ts';
 import { VerifyError } from '../../common/errors.ts';
 import { x509 } from '../../common/x509.ts';
@@ -51,7 +50,7 @@ export function verifyChain(
   const trusted = anchors.map((d, i) => parse(d, `trust anchor ${i}`));
   const chain = [ee];
   const when = new Date(now);
-  for (let cur = ee; chain.length <= MAX_CHAIN; ) {
+  for (let cur = ee; chain.length <= MAX_CHAIN;) {
     if (when < new Date(cur.validFrom) || when > new Date(cur.validTo)) {
       throw new VerifyError('certificate', `"${cur.subject}" is not valid at ${when.toISOString()}`);
     }
@@ -111,8 +110,4 @@ export function certMatchesId(cert: X509Certificate, id: Identity): boolean {
 /** An identity for a certificate when none is configured: its subject DN (charon's default). */
 export function idFromCert(cert: Uint8Array): Identity {
   return { idType: IdType.ID_DER_ASN1_DN, data: subjectDer(parse(cert, 'certificate')) };
-}
-
-export function isIpLiteral(s: string): boolean {
-  return isIP(s) !== 0;
 }

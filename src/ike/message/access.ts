@@ -5,6 +5,7 @@
 import { ConfigError } from '../../common/errors.ts';
 import { encodeIdBody } from '../payloads/id.ts';
 import { isUnknown } from '../payloads/chain.ts';
+import { isErrorNotify } from '../payloads/notify.ts';
 import type {
   AuthPayload,
   CertPayload,
@@ -78,7 +79,7 @@ export function hasNotify(msg: HasPayloads, notifyType: number): boolean {
 
 /** The first error Notify (type below 16384, RFC 7296 §3.10.1). */
 export function errorNotify(msg: HasPayloads): NotifyPayload | undefined {
-  return all(msg, PayloadType.NOTIFY).find((n) => n.notifyType < 16384);
+  return all(msg, PayloadType.NOTIFY).find((n) => isErrorNotify(n.notifyType));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

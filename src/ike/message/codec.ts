@@ -83,9 +83,19 @@ export function encodeMessage(msg: IkeMessage, sk?: SkCrypto): Uint8Array {
     return w.finish();
   }
   if (!sk) throw new StateError('an encrypted message needs the SK keys of its IKE SA');
-  const inner = encodePayloads(msg.payloads);
-  const bodyLength = sk.sealedLength(inner.byteLength);
-  const total = IKE_HEADER_LENGTH + GENERIC_HEADER_LENGTH + bodyLength;
+  return sealWhole(msg, encodePayloads(msg.payloads), sk);
+}
+
+/** Size of the message carrying `innerLength` bytes of payloads in one SK payload. */
+function skMessageLength(sk: SkCrypto, innerLength: number): number {
+  return IKE_HEADER_LENGTH + GENERIC_HEADER_LENGTH + sk.sealedLength(innerLength);
+}
+
+/** The IKE header and one SK payload sealing the encoded inner payload chain. */
+function sealWhole(msg: IkeMessage, inner: Uint8Array, sk: SkCrypto): Uint8Array {
+  const total = skMessageLength(sk, inner.byteLength);
+  const bodyLength = total - IKE_HEADER_LENGTH - GENERIC_HEADER_LENGTH;
+  const w = new Writer(IKE_HEADER_LENGTH + GENERIC_HEADER_LENGTH);
   writeHeader(msg.header, PayloadType.SK, total, w);
   w.u8(msg.payloads[0]?.type ?? PayloadType.NONE)
     .u8(0)
@@ -100,9 +110,9 @@ export function encodeMessage(msg: IkeMessage, sk?: SkCrypto): Uint8Array {
  */
 export function encodeFragments(msg: IkeMessage, sk: SkCrypto, maxMessageSize: number): Uint8Array[] {
   if (!msg.encrypted) throw new StateError('only encrypted messages can be fragmented (RFC 7383 §2.5)');
-  const whole = encodeMessage(msg, sk);
-  if (whole.byteLength <= maxMessageSize) return [whole];
   const inner = encodePayloads(msg.payloads);
+  // Sized before sealing: a message that fits is sealed once, one that does not is never sealed whole.
+  if (skMessageLength(sk, inner.byteLength) <= maxMessageSize) return [sealWhole(msg, inner, sk)];
   const overhead = IKE_HEADER_LENGTH + GENERIC_HEADER_LENGTH + SKF_FIELDS_LENGTH;
   let chunk = maxMessageSize - overhead - sk.ivLength - sk.icvLength;
   while (chunk > 0 && overhead + sk.sealedLength(chunk) > maxMessageSize) chunk--;

@@ -7,6 +7,7 @@
  */
 import { Reader, Writer } from '../../common/bytes.ts';
 import { ConfigError } from '../../common/errors.ts';
+import { readAnyTlv, tlv } from '../../crypto/der.ts';
 
 const Tag = {
   SEQUENCE: 0x30,
@@ -53,22 +54,6 @@ const ALIASES: Record<string, string> = {
 const byName = new Map(ATTRS.map(([n, o]) => [n.toLowerCase(), o]));
 const byOid = new Map(ATTRS.map(([n, o]) => [o, n]));
 const IA5_OIDS = new Set(['1.2.840.113549.1.9.1', '1.2.840.113549.1.9.2']);
-
-function writeTlv(w: Writer, tag: number, content: Uint8Array): void {
-  w.u8(tag);
-  const n = content.byteLength;
-  if (n < 0x80) w.u8(n);
-  else if (n < 0x100) w.u8(0x81).u8(n);
-  else if (n < 0x10000) w.u8(0x82).u16(n);
-  else w.u8(0x83).u24(n);
-  w.bytes(content);
-}
-
-function tlv(tag: number, content: Uint8Array): Uint8Array {
-  const w = new Writer(content.byteLength + 4);
-  writeTlv(w, tag, content);
-  return w.finish();
-}
 
 function encodeOid(oid: string): Uint8Array {
   const arcs = oid.split('.').map(Number);
@@ -144,30 +129,11 @@ export function dnFromString(text: string): Uint8Array {
       if (!oid) throw new ConfigError(`unknown DN attribute ${key}`);
       const value = unescape(atv.slice(eq + 1));
       const tag = IA5_OIDS.has(oid) ? Tag.IA5 : PRINTABLE.test(value) ? Tag.PRINTABLE : Tag.UTF8;
-      const w = new Writer();
-      writeTlv(w, Tag.OID, encodeOid(oid));
-      writeTlv(w, tag, new TextEncoder().encode(value));
-      atvs.push(tlv(Tag.SEQUENCE, w.finish()));
+      atvs.push(tlv(Tag.SEQUENCE, tlv(Tag.OID, encodeOid(oid)), tlv(tag, new TextEncoder().encode(value))));
     }
-    const set = new Writer();
-    for (const a of atvs) set.bytes(a);
-    rdns.push(tlv(Tag.SET, set.finish()));
+    rdns.push(tlv(Tag.SET, ...atvs));
   }
-  const seq = new Writer();
-  for (const r of rdns) seq.bytes(r);
-  return tlv(Tag.SEQUENCE, seq.finish());
-}
-
-function readTlv(r: Reader, field: string): { tag: number; body: Reader } {
-  const tag = r.u8(`${field}.tag`);
-  let len = r.u8(`${field}.length`);
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n < 1 || n > 3) r.fail(`${field}.length`, `unsupported DER length of ${n} bytes`);
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + r.u8(`${field}.length`);
-  }
-  return { tag, body: r.sub(len, field) };
+  return tlv(Tag.SEQUENCE, ...rdns);
 }
 
 function escapeValue(v: string): string {
@@ -177,21 +143,21 @@ function escapeValue(v: string): string {
 /** DER Name → text in strongSwan's style (`C=CH, O=strongSwan, CN=moon`). ParseError on malformed DER. */
 export function dnToString(der: Uint8Array): string {
   const r = new Reader(der, 'dn');
-  const { tag, body } = readTlv(r, 'name');
+  const { tag, body } = readAnyTlv(r, 'name');
   if (tag !== Tag.SEQUENCE) r.fail('name.tag', `expected SEQUENCE, got 0x${tag.toString(16)}`, 0);
   r.end();
   const parts: string[] = [];
   for (let i = 0; !body.done; i++) {
-    const rdn = readTlv(body, `rdn[${i}]`);
+    const rdn = readAnyTlv(body, `rdn[${i}]`);
     if (rdn.tag !== Tag.SET) body.fail(`rdn[${i}]`, 'expected SET');
     const atvs: string[] = [];
     for (let j = 0; !rdn.body.done; j++) {
-      const atv = readTlv(rdn.body, `atv[${j}]`);
+      const atv = readAnyTlv(rdn.body, `atv[${j}]`);
       if (atv.tag !== Tag.SEQUENCE) rdn.body.fail(`atv[${j}]`, 'expected SEQUENCE');
-      const oid = readTlv(atv.body, 'type');
+      const oid = readAnyTlv(atv.body, 'type');
       if (oid.tag !== Tag.OID) atv.body.fail('type', 'expected OBJECT IDENTIFIER');
       const o = decodeOid(oid.body.rest());
-      const val = readTlv(atv.body, 'value');
+      const val = readAnyTlv(atv.body, 'value');
       atv.body.end();
       const raw = val.body.rest();
       const text =

@@ -10,6 +10,7 @@
 import { ProtocolError } from '../../common/errors.ts';
 import { nameOf } from '../../common/names.ts';
 import { isUnknown } from '../payloads/chain.ts';
+import { isErrorNotify } from '../payloads/notify.ts';
 import type { IkeMessage, Payload } from '../payloads/types.ts';
 import {
   ExchangeType,
@@ -82,11 +83,25 @@ const rule = (type: number, min: number, max: number, encrypted = true): Payload
 const N = (enc = true, min = 0) => rule(P.NOTIFY, min, MAX_NOTIFY, enc);
 const V = (enc = true) => rule(P.VENDOR, 0, MAX_VID, enc);
 const CHILD = [P.SA, P.TSi, P.TSr] as const;
-const isError = (t: number) => t < 16384;
+/** CREATE_CHILD_SA, both directions (RFC 7296 §1.3.1, §1.3.2, §1.3.3). */
+const childSaPayloads = [
+  N(),
+  rule(P.SA, 1, 1),
+  rule(P.NONCE, 1, 1),
+  rule(P.KE, 0, 1),
+  rule(P.TSi, 1, 1),
+  rule(P.TSr, 1, 1),
+  rule(P.CP, 0, 1),
+  V(),
+];
+const ikeRekey: MessageShape = {
+  name: 'IKE SA rekey',
+  payloads: [N(), rule(P.SA, 1, 1), rule(P.NONCE, 1, 1), rule(P.KE, 1, 1), V()],
+};
 const errorOnly: MessageShape = {
   name: 'error notify',
   payloads: [N(true, 1), V()],
-  notifyRequired: { what: 'an error notify', test: isError },
+  notifyRequired: { what: 'an error notify', test: isErrorNotify },
 };
 
 export const messageRules: readonly MessageRules[] = [
@@ -122,7 +137,7 @@ export const messageRules: readonly MessageRules[] = [
         payloads: [N(false, 1), V(false)],
         notifyRequired: {
           what: 'an error, COOKIE or REDIRECT notify',
-          test: (t) => isError(t) || t === NotifyType.COOKIE || t === OrderNotify.REDIRECT,
+          test: (t) => isErrorNotify(t) || t === NotifyType.COOKIE || t === OrderNotify.REDIRECT,
         },
       },
     ],
@@ -199,18 +214,9 @@ export const messageRules: readonly MessageRules[] = [
     shapes: [
       {
         name: 'Child SA (create, or rekey with N(REKEY_SA))',
-        payloads: [
-          N(),
-          rule(P.SA, 1, 1),
-          rule(P.NONCE, 1, 1),
-          rule(P.KE, 0, 1),
-          rule(P.TSi, 1, 1),
-          rule(P.TSr, 1, 1),
-          rule(P.CP, 0, 1),
-          V(),
-        ],
+        payloads: childSaPayloads,
       },
-      { name: 'IKE SA rekey', payloads: [N(), rule(P.SA, 1, 1), rule(P.NONCE, 1, 1), rule(P.KE, 1, 1), V()] },
+      ikeRekey,
     ],
   },
   {
@@ -220,18 +226,9 @@ export const messageRules: readonly MessageRules[] = [
     shapes: [
       {
         name: 'Child SA',
-        payloads: [
-          N(),
-          rule(P.SA, 1, 1),
-          rule(P.NONCE, 1, 1),
-          rule(P.KE, 0, 1),
-          rule(P.TSi, 1, 1),
-          rule(P.TSr, 1, 1),
-          rule(P.CP, 0, 1),
-          V(),
-        ],
+        payloads: childSaPayloads,
       },
-      { name: 'IKE SA rekey', payloads: [N(), rule(P.SA, 1, 1), rule(P.NONCE, 1, 1), rule(P.KE, 1, 1), V()] },
+      ikeRekey,
       errorOnly,
     ],
   },

@@ -20,6 +20,11 @@ import { PayloadType } from './types.ts';
 /** First status (non-error) notify type (§3.10.1). */
 export const NOTIFY_STATUS_MIN = 16384;
 
+/** Whether a notify type is an error (below 16384, §3.10.1). */
+export function isErrorNotify(notifyType: number): boolean {
+  return notifyType < NOTIFY_STATUS_MIN;
+}
+
 export const notify: PayloadCodec<NotifyPayload> = {
   name: 'N',
   encode(p, w) {

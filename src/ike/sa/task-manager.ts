@@ -4,10 +4,17 @@
  * and out-of-window messages, and IKE fragmentation (RFC 7383) on the way out.
  */
 import type { Timer } from '../../common/clock.ts';
-import { ProtocolError, TimeoutError } from '../../common/errors.ts';
+import { ProtocolError, StateError, TimeoutError } from '../../common/errors.ts';
 import { publish } from '../../common/diag.ts';
-import { ExchangeType, ExchangeTypeNames, HeaderFlag, type IkeMessage, type Payload } from '../payloads/types.ts';
-import { encodeFragments, encodeMessage, sortPayloads } from '../message/index.ts';
+import {
+  ExchangeType,
+  ExchangeTypeNames,
+  HeaderFlag,
+  NotifyType,
+  type IkeMessage,
+  type Payload,
+} from '../payloads/types.ts';
+import { encodeFragments, encodeMessage, IKE_VERSION, sortPayloads } from '../message/index.ts';
 import type { Task, TaskContext } from '../tasks/task.ts';
 import { notifyPayload } from '../tasks/task.ts';
 import { IkeState, type IkeSa } from './ike-sa.ts';
@@ -110,7 +117,7 @@ export class TaskManager {
         spiI: this.sa.spiI,
         spiR: exchange === ExchangeType.IKE_SA_INIT ? 0n : this.sa.spiR,
         nextPayload: 0,
-        version: 0x20,
+        version: IKE_VERSION,
         exchange,
         flags: this.sa.initiator ? HeaderFlag.INITIATOR : 0,
         messageId: this.nextMid,
@@ -134,9 +141,9 @@ export class TaskManager {
       (this.sa.peer.fragmentation || conn.fragmentation === 'force') &&
       msg.header.exchange !== ExchangeType.IKE_SA_INIT;
     if (!fragment) return [encodeMessage(msg, this.sa.skOut)];
-    const whole = encodeMessage(msg, this.sa.skOut);
-    if (whole.byteLength <= conn.fragmentSize && conn.fragmentation !== 'force') return [whole];
-    return encodeFragments(msg, this.sa.skOut!, conn.fragmentSize);
+    if (!this.sa.skOut) throw new StateError('an encrypted message needs the SK keys of its IKE SA');
+    // One message when it fits in fragmentSize (with `force` too), else SKF fragments.
+    return encodeFragments(msg, this.sa.skOut, conn.fragmentSize);
   }
 
   #send(packets: Uint8Array[], msg: IkeMessage): void {
@@ -163,7 +170,11 @@ export class TaskManager {
           this.#active = undefined;
           const ctx = this.#host.context(this.sa);
           for (const t of a.tasks) t.failed?.(ctx, 'timeout');
-          this.#host.exchangeFailed(this.sa, a.exchange, new TimeoutError(`no response to ${nameOf(ExchangeTypeNames, a.exchange)} after ${a.tries} retransmits`));
+          this.#host.exchangeFailed(
+            this.sa,
+            a.exchange,
+            new TimeoutError(`no response to ${nameOf(ExchangeTypeNames, a.exchange)} after ${a.tries} retransmits`),
+          );
           return;
         }
         a.tries++;
@@ -245,7 +256,7 @@ export class TaskManager {
         spiI: this.sa.spiI,
         spiR: this.sa.spiR,
         nextPayload: 0,
-        version: 0x20,
+        version: IKE_VERSION,
         exchange,
         flags: HeaderFlag.RESPONSE | (this.sa.initiator ? HeaderFlag.INITIATOR : 0),
         messageId: mid,
@@ -265,5 +276,9 @@ export class TaskManager {
 
 function errorCodeFor(exchange: number): number {
   // Unexpected local errors: in IKE_AUTH the peer must not get an SA, elsewhere the request is simply refused.
-  return exchange === ExchangeType.IKE_AUTH ? 24 /* AUTHENTICATION_FAILED */ : exchange === ExchangeType.CREATE_CHILD_SA ? 14 /* NO_PROPOSAL_CHOSEN */ : 7; /* INVALID_SYNTAX */
+  return exchange === ExchangeType.IKE_AUTH
+    ? NotifyType.AUTHENTICATION_FAILED
+    : exchange === ExchangeType.CREATE_CHILD_SA
+      ? NotifyType.NO_PROPOSAL_CHOSEN
+      : NotifyType.INVALID_SYNTAX;
 }

@@ -4,33 +4,16 @@
  * float to port 4500 and use ESP-in-UDP.
  */
 import { createHash } from 'node:crypto';
-import { isIPv4 } from 'node:net';
 import { Writer, equal } from '../../common/bytes.ts';
 import type { Rng } from '../../common/rng.ts';
 import type { Endpoint } from '../dataplane.ts';
 import { NotifyType, PayloadType, type IkeMessage } from '../payloads/types.ts';
-import { all } from '../message/index.ts';
+import { all, parseIp } from '../message/index.ts';
 import { notifyPayload } from './task.ts';
 import type { NotifyPayload } from '../payloads/types.ts';
 
-export function ipBytes(address: string): Uint8Array {
-  if (isIPv4(address)) return new Uint8Array(address.split('.').map(Number));
-  // Expand IPv6 (with ::) into 16 bytes.
-  const [head, tail] = address.includes('::') ? address.split('::') : [address, undefined];
-  const h = head ? head.split(':').filter(Boolean) : [];
-  const t = tail ? tail.split(':').filter(Boolean) : [];
-  const groups = [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
-  const out = new Uint8Array(16);
-  groups.forEach((g, i) => {
-    const v = parseInt(g, 16);
-    out[2 * i] = v >> 8;
-    out[2 * i + 1] = v & 0xff;
-  });
-  return out;
-}
-
 export function natHash(spiI: bigint, spiR: bigint, ep: Endpoint): Uint8Array {
-  const w = new Writer(40).u64(spiI).u64(spiR).bytes(ipBytes(ep.address)).u16(ep.port);
+  const w = new Writer(40).u64(spiI).u64(spiR).bytes(parseIp(ep.address)).u16(ep.port);
   return new Uint8Array(createHash('sha1').update(w.finish()).digest());
 }
 
