@@ -22,16 +22,15 @@ import { spawnSync } from 'node:child_process';
 import { toHex, utf8 } from '../src/common/bytes.ts';
 import { measure } from '../src/measure/cli.ts';
 import { EventType } from '../src/measure/eventlog.ts';
-import { buildEventLog, buildEventLogBytes, separator, type EventSpec } from '../src/measure/eventlog-builder.ts';
-import { bootAggregateEntry, buildImaLog } from '../src/measure/ima-builder.ts';
-import { bootAggregate, encodeImaBinary } from '../src/measure/ima.ts';
-import { imaExtendValue } from '../src/measure/replay.ts';
+import { separator, type EventSpec } from '../src/measure/eventlog-builder.ts';
+import { encodeImaBinary } from '../src/measure/ima.ts';
 import { Tpm, createAik, checkQuote, pcrSelectBytes, KEY_SCHEME, TPM_ALG, type AikInfo } from '../src/tpm/index.ts';
 import { SwtpmTransport } from '../src/tpm/transport/index.ts';
 import { createCa, issueCert, writeSwanctlDir, type Issued } from '../src/daemon/pki/index.ts';
-import { controlRequest } from '../src/daemon/control.ts';
+import { controlRequest, type VerdictInfo } from '../src/daemon/control.ts';
 import type { SaInfo } from '../src/ike/engine.ts';
 import { startSwtpm, type UnixSwtpm } from '../test/support/swtpm.ts';
+import { measuredBoot } from '../test/support/attest-device.ts';
 import { createTestbed, type Testbed, type TestbedHost } from '../test/support/netns.ts';
 import type { Proc } from '../test/support/proc.ts';
 import { IkeNotifyName, decodeIke, dissect, startCapture, type IkePacket } from '../test/support/capture.ts';
@@ -73,22 +72,11 @@ interface Device {
   daemon?: Proc;
 }
 
-/** A verdict as a daemon reports it (control command `list-verdicts`, or its log). */
-interface DaemonVerdict {
-  time?: string;
-  connection: string;
-  ike?: string;
-  peerId?: string;
-  remote?: string;
-  decision: 'allow' | 'isolate' | 'no access';
-  reasons: string[];
-}
-
 /** One row of the summary: a daemon's verdict on a peer. */
 interface Verdict {
   verifier: Name;
   device: Name;
-  decision: DaemonVerdict['decision'] | 'none';
+  decision: VerdictInfo['decision'] | 'none';
   reasons: string[];
   source: string;
 }
@@ -227,32 +215,13 @@ async function bootDevice(d: Device): Promise<void> {
     const tpm = new Tpm(transport);
     d.aik = await createAik(tpm, { type: 'ecc', parent: 'srk', parentType: 'ecc' });
     d.aikKeyId = toHex(d.aik.keyId);
-    const opts = { banks: ['sha1' as const, 'sha256' as const], locality: 0 };
-    writeFileSync(d.bootPath, buildEventLogBytes(bootEvents(), opts));
-    for (const e of buildEventLog(bootEvents(), opts).events) {
-      if (e.type === EventType.EV_NO_ACTION) continue;
-      await tpm.pcrExtend(
-        e.pcr,
-        e.digests.map((x) => ({ hashAlg: x.alg, digest: x.digest })),
-      );
-    }
-    const boot = await tpm.pcrRead([{ hash: TPM_ALG.SHA256, pcrs: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] }]);
     const files = await logicalFiles(d.tree);
-    const ima = [
-      bootAggregateEntry(bootAggregate(boot.banks.get(TPM_ALG.SHA256)!, 'sha256'), 'sha256', {
-        templateHashAlg: 'sha1',
-      }),
-      ...buildImaLog(
-        [...files].map(([path, hex]) => ({ path, digest: Buffer.from(hex, 'hex'), alg: 'sha256' as const })),
-        { templateHashAlg: 'sha1' },
-      ),
-    ];
-    for (const e of ima) {
-      await tpm.pcrExtend(10, [
-        { hashAlg: TPM_ALG.SHA1, digest: imaExtendValue(e, 'sha1') },
-        { hashAlg: TPM_ALG.SHA256, digest: imaExtendValue(e, 'sha256') },
-      ]);
-    }
+    const { bootBytes, ima } = await measuredBoot(
+      tpm,
+      [...files].map(([path, hex]) => ({ path, digest: Buffer.from(hex, 'hex') })),
+      bootEvents(),
+    );
+    writeFileSync(d.bootPath, bootBytes);
     writeFileSync(d.imaPath, encodeImaBinary(ima));
     d.measurements = ima.length;
   } finally {
@@ -345,71 +314,17 @@ function attestSection(d: Device, db: string): string[] {
 
 const sockOf = (d: Device) => join(d.dir, 'control.sock');
 
-const LABEL = /^(.+)\[(\d+)\]$/;
-
 /**
- * A daemon's verdicts from its JSON log, newest first. The IKE authorization line (`<conn>[<n>] authorization:
- * allow|isolate|deny`, reasons joined by "; ") is the enforcement; a peer refused inside EAP (PT-EAP fails on the
- * verifier's NO_ACCESS before the IKE authorization runs) has only the IMV policy line (`policy '<p>': NO_ACCESS, …`
- * with the IKE SA label as `connection` and the reasons).
- */
-function verdictsFromLog(log: string): DaemonVerdict[] {
-  const byIke = new Map<string, DaemonVerdict>();
-  for (const line of log.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    let r: { time?: string; message?: string; msg?: string; reasons?: unknown; connection?: unknown };
-    try {
-      r = JSON.parse(line) as typeof r;
-    } catch {
-      continue;
-    }
-    const text = r.message ?? r.msg ?? '';
-    const auth = /^(.+)\[(\d+)\] authorization: (allow|isolate|deny)$/.exec(text);
-    if (auth) {
-      const ike = `${auth[1]}[${auth[2]}]`;
-      byIke.delete(ike); // re-insert: the enforcement comes last and replaces the policy line
-      byIke.set(ike, {
-        ...(r.time ? { time: r.time } : {}),
-        connection: auth[1]!,
-        ike,
-        decision: auth[3] === 'deny' ? 'no access' : (auth[3] as 'allow' | 'isolate'),
-        reasons: typeof r.reasons === 'string' && r.reasons ? r.reasons.split('; ') : [],
-      });
-      continue;
-    }
-    const policy = /^policy '[^']*': ([A-Z_]+),/.exec(text);
-    const label = typeof r.connection === 'string' ? LABEL.exec(r.connection) : null;
-    if (policy && label && !byIke.has(r.connection as string)) {
-      const rec = policy[1];
-      byIke.set(r.connection as string, {
-        ...(r.time ? { time: r.time } : {}),
-        connection: label[1]!,
-        ike: r.connection as string,
-        decision: rec === 'ALLOW' ? 'allow' : rec === 'ISOLATE' ? 'isolate' : 'no access',
-        reasons: Array.isArray(r.reasons) ? r.reasons.map(String) : [],
-      });
-    }
-  }
-  return [...byIke.values()].reverse(); // newest first, like list-verdicts
-}
-
-/**
- * A daemon's verdict on the peer of one of its connections, newest first: `list-verdicts` on its control socket,
- * else (an older daemon, or a peer refused inside EAP, which list-verdicts may not record) its log.
+ * A daemon's verdict on the peer of one of its connections, newest first, from `list-verdicts` on its control socket
+ * (which records peers refused inside EAP too).
  */
 async function verdictOn(verifier: Device, device: Device, conn: string): Promise<Verdict> {
   const none: Verdict = { verifier: verifier.name, device: device.name, decision: 'none', reasons: [], source: '-' };
   // The verdict is recorded when the responder decides; give it a moment.
   for (let i = 0; i < 30; i++, await sleep(100)) {
-    try {
-      const listed = await controlRequest(sockOf(verifier), { cmd: 'list-verdicts' }, 5000);
-      const v = Array.isArray(listed) ? (listed as DaemonVerdict[]).find((x) => x.connection === conn) : undefined;
-      if (v) return { ...none, decision: v.decision, reasons: v.reasons, source: 'list-verdicts' };
-    } catch {
-      // no list-verdicts in this daemon: its log tells
-    }
-    const v = verdictsFromLog(verifier.daemon?.stderr() ?? '').find((x) => x.connection === conn);
-    if (v) return { ...none, decision: v.decision, reasons: v.reasons, source: 'daemon log' };
+    const listed = await controlRequest(sockOf(verifier), { cmd: 'list-verdicts' }, 5000).catch(() => []);
+    const v = (listed as VerdictInfo[]).find((x) => x.connection === conn);
+    if (v) return { ...none, decision: v.decision, reasons: v.reasons, source: 'list-verdicts' };
   }
   return none;
 }

@@ -2,27 +2,17 @@
  * The `attestd` command line: one registry of subcommands, each parsing its own options with node:util parseArgs.
  */
 import { parseArgs } from 'node:util';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createPrivateKey } from 'node:crypto';
 import { Daemon } from '../daemon/daemon.ts';
-import { controlRequest, defaultControlPath } from '../daemon/control.ts';
-import { createCa, issueCert, KEY_TYPES, type Issued, type KeyType } from '../daemon/pki/index.ts';
+import { controlRequest } from '../daemon/control.ts';
+import { createCa, importCa, issueCert, KEY_TYPES, type KeyType } from '../daemon/pki/index.ts';
 import { parseCertificate } from '../daemon/config/index.ts';
-import { readFileSync } from 'node:fs';
-import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { LOG_FORMATS, LogLevel, type LogFormat, type LogLevelName } from '../common/log.ts';
 import type { SaInfo } from '../ike/engine.ts';
-import type { x509 } from '../common/x509.ts';
-
-type X509Certificate = x509.X509Certificate;
-
-import { readdirSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
-import type { Command } from './command.ts';
-
-const controlOption = {
-  control: { type: 'string', default: process.env.ATTESTD_CONTROL ?? defaultControlPath },
-} as const;
+import { controlOption, type Command } from './command.ts';
 
 function printSas(sas: SaInfo[]): void {
   if (!sas.length) {
@@ -239,7 +229,7 @@ const commands: Record<string, Command> = {
           throw new Error('--ca-cert, --ca-key and --name are required');
         const caCert = parseCertificate(readFileSync(values['ca-cert']), values['ca-cert']);
         const caKey = createPrivateKey(readFileSync(values['ca-key']));
-        const ca = await importCa(caCert, caKey);
+        const ca = importCa(caCert, caKey);
         const host = await issueCert({
           ca,
           subject: values.subject,
@@ -258,36 +248,6 @@ const commands: Record<string, Command> = {
     },
   },
 };
-
-/** Rebuilds an issuing CA from its PEM files, for `attestd pki issue`. */
-async function importCa(cert: X509Certificate, key: KeyObject): Promise<Issued> {
-  let keyType: KeyType;
-  let alg: Parameters<KeyObject['toCryptoKey']>[0];
-  const type = key.asymmetricKeyType;
-  if (type === 'rsa') {
-    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-    keyType = bits >= 4096 ? 'rsa-4096' : bits >= 3072 ? 'rsa-3072' : 'rsa-2048';
-    alg = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
-  } else if (type === 'ec') {
-    const p384 = key.asymmetricKeyDetails?.namedCurve === 'secp384r1';
-    keyType = p384 ? 'ecdsa-p384' : 'ecdsa-p256';
-    alg = { name: 'ECDSA', namedCurve: p384 ? 'P-384' : 'P-256' };
-  } else if (type === 'ed25519') {
-    keyType = 'ed25519';
-    alg = { name: 'Ed25519' };
-  } else {
-    throw new Error(`unsupported CA key type ${type}`);
-  }
-  return {
-    keyType,
-    cert,
-    certPem: cert.toString('pem'),
-    certDer: new Uint8Array(cert.rawData),
-    keyPem: key.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    privateKey: key,
-    webKey: key.toCryptoKey(alg, false, ['sign']) as unknown as Issued['webKey'],
-  };
-}
 
 /** Further commands live one per file in src/cli/commands/, each exporting `command: Command`. */
 const commandDir = new URL('./commands/', import.meta.url);

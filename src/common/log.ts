@@ -3,6 +3,7 @@
  * Levels: -1 silent .. 4 raw. Output is one line per record, text (default) or JSON lines, to a sink (stderr by
  * default); the daemon selects the format with `--log-format` or `attestd { log { format = json } }`.
  */
+import { toHex } from './bytes.ts';
 
 export const LogLevel = { silent: -1, error: 0, info: 1, debug: 2, trace: 3, raw: 4 } as const;
 export type LogLevelName = keyof typeof LogLevel;
@@ -77,7 +78,7 @@ const CORE_KEYS = new Set(['time', 'level', 'subsystem', 'message']);
 /** JSON.stringify replacer for log fields: bytes as hex, bigints as strings, errors by name, message and code. */
 function jsonValue(_k: string, v: unknown): unknown {
   if (typeof v === 'bigint') return v.toString();
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
+  if (v instanceof Uint8Array) return toHex(v);
   if (v instanceof Error) {
     const code = (v as { code?: unknown }).code;
     return { name: v.name, message: v.message, ...(code !== undefined ? { code } : {}) };
@@ -158,7 +159,7 @@ export class Logger {
       const tail = Object.keys(extra).length
         ? ' ' +
           Object.entries(extra)
-            .map(([k, v]) => `${k}=${v instanceof Uint8Array ? Buffer.from(v).toString('hex') : String(v)}`)
+            .map(([k, v]) => `${k}=${v instanceof Uint8Array ? toHex(v) : String(v)}`)
             .join(' ')
         : '';
       text = `${record.time.slice(11, 23)} [${subsystem}] ${msg}${tail}`;

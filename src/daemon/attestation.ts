@@ -145,6 +145,18 @@ function plain(section: SettingsSection | undefined): Record<string, unknown> {
   return out;
 }
 
+/** `attestd.<path>` of the `attestd { }` section `root`, if set, checked to be one of `allowed`. */
+export function attestdChoice<T extends string>(
+  root: SettingsSection | undefined,
+  path: string,
+  allowed: readonly T[],
+): T | undefined {
+  const s = root ? getValue(root, path) : undefined;
+  if (s !== undefined && !(allowed as readonly string[]).includes(s))
+    throw new ConfigError(`attestd.${path}: '${s}' is not one of ${allowed.join(', ')}`);
+  return s as T | undefined;
+}
+
 export function parseAttestation(root: SettingsSection | undefined): AttestationConfig {
   const v = (path: string) => (root ? getValue(root, path) : undefined);
   const num = (path: string, def: number) => {
@@ -154,12 +166,8 @@ export function parseAttestation(root: SettingsSection | undefined): Attestation
     if (!Number.isInteger(n) || n < 0) throw new ConfigError(`attestd.${path}: '${s}' is not a non-negative integer`);
     return n;
   };
-  const oneOf = <T extends string>(path: string, allowed: readonly T[], def: T): T => {
-    const s = v(path) ?? def;
-    if (!(allowed as readonly string[]).includes(s))
-      throw new ConfigError(`attestd.${path}: '${s}' is not one of ${allowed.join(', ')}`);
-    return s as T;
-  };
+  const oneOf = <T extends string>(path: string, allowed: readonly T[], def: T): T =>
+    attestdChoice(root, path, allowed) ?? def;
   const tlsMax = oneOf('eap.tls_max', ['1.2', '1.3'] as const, '1.2');
   const modules: Record<string, Record<string, unknown>> = {};
   for (const [name, s] of root?.sections ?? []) if (/^im[cv]-/.test(name)) modules[name] = plain(s);

@@ -38,7 +38,6 @@ import { IkeEngine, type EngineStats } from '../ike/engine.ts';
 import { IkeSockets } from '../ike/net/udp.ts';
 import { ChildState } from '../ike/sa/child-sa.ts';
 import { IkeState, spiHex, type IkeSa } from '../ike/sa/ike-sa.ts';
-import { idToString } from '../ike/message/index.ts';
 import { getSection, getValue, loadSwanctl, type SettingsSection } from './config/index.ts';
 import { startControlServer, defaultControlPath, type ControlRequest, type VerdictInfo } from './control.ts';
 import {
@@ -50,9 +49,9 @@ import {
   type ListenAddress,
 } from './metrics.ts';
 import { credentialStore, ikeConnections } from './wiring.ts';
-import { Attestation } from './attestation.ts';
+import { Attestation, attestdChoice } from './attestation.ts';
 import type { EapProvider } from '../eap/method.ts';
-import { TunDataPlane } from './dataplane.ts';
+import { TunDataPlane, randomFirstSpi } from './dataplane.ts';
 import { XfrmDataPlane } from '../esp/xfrm.ts';
 
 export interface DaemonOptions {
@@ -81,13 +80,13 @@ export interface DaemonOptions {
 }
 
 /** What the daemon reads from `attestd { metrics { } log { } }` (attestation.ts reads the rest of the section). */
-export interface OperationsConfig {
+interface OperationsConfig {
   metrics: ListenAddress | undefined;
   logFormat: LogFormat | undefined;
 }
 
 /** Parses the operations subsections of `attestd { }`; unknown keys there come back as warnings. */
-export function parseOperations(attestd: SettingsSection | undefined): {
+function parseOperations(attestd: SettingsSection | undefined): {
   config: OperationsConfig;
   warnings: string[];
 } {
@@ -100,14 +99,9 @@ export function parseOperations(attestd: SettingsSection | undefined): {
     for (const k of section?.sections.keys() ?? []) warnings.push(`attestd.${name}.${k}: unknown section, ignored`);
   }
   const listen = attestd ? getValue(attestd, 'metrics.listen') : undefined;
-  const format = attestd ? getValue(attestd, 'log.format') : undefined;
-  if (format !== undefined && !(LOG_FORMATS as readonly string[]).includes(format))
-    throw new ConfigError(`attestd.log.format: '${format}' is not one of ${LOG_FORMATS.join(', ')}`);
+  const logFormat = attestdChoice(attestd, 'log.format', LOG_FORMATS);
   return {
-    config: {
-      metrics: listen ? parseListenAddress(listen, 'attestd.metrics.listen') : undefined,
-      logFormat: format as LogFormat | undefined,
-    },
+    config: { metrics: listen ? parseListenAddress(listen, 'attestd.metrics.listen') : undefined, logFormat },
     warnings,
   };
 }
@@ -154,12 +148,15 @@ export class Daemon {
   readonly #ikeSpis = new Set<string>();
   readonly #childSpis = new Set<number>();
   readonly #startedAt = Date.now();
-  /** Identities of peers whose verdict is taken during EAP, by IKE SA label (see #recordingRefusals). */
-  readonly #claimedIds = new Map<string, string>();
+  /** `opts.metrics`, parsed. */
+  readonly #cliMetrics: ListenAddress | 'off' | undefined;
 
   constructor(opts: DaemonOptions) {
     this.opts = opts;
-    if (opts.metrics !== undefined && opts.metrics !== 'off') parseListenAddress(opts.metrics, '--metrics');
+    this.#cliMetrics =
+      opts.metrics === undefined || opts.metrics === 'off'
+        ? opts.metrics
+        : parseListenAddress(opts.metrics, '--metrics');
     this.log = new Logger({
       level: opts.logLevel ?? 'info',
       format: this.#cliLogFormat() ?? 'text',
@@ -226,8 +223,7 @@ export class Daemon {
     const kind = this.opts.dataPlane ?? 'tun';
     switch (kind) {
       case 'none':
-        // A random first SPI, as the tun plane does: SPIs of a restarted daemon (or of two in one process) differ.
-        return new NoneDataPlane((0xc0000000 | (systemRng(4).reduce((a, b) => (a << 8) | b, 0) & 0x3fffff00)) >>> 0);
+        return new NoneDataPlane(randomFirstSpi(systemRng));
       case 'xfrm': {
         const x = new XfrmDataPlane();
         await x.probe();
@@ -326,6 +322,8 @@ export class Daemon {
 
   async #handle(req: ControlRequest): Promise<unknown> {
     const engine = this.engine;
+    // The IKE SAs a request names: by `id`, else by connection name `ike`.
+    const named = (s: IkeSa) => (req.id !== undefined ? s.id === Number(req.id) : s.conn.name === req.ike);
     switch (req.cmd) {
       case 'list-sas':
         // The engine knows SAs, the data plane their traffic: add the counters per CHILD_SA.
@@ -348,19 +346,13 @@ export class Daemon {
         return engine.list().find((s) => s.id === sa.id);
       }
       case 'terminate': {
-        const targets = engine.sas.filter((s) =>
-          req.id !== undefined ? s.id === Number(req.id) : s.conn.name === req.ike,
-        );
+        const targets = engine.sas.filter(named);
         if (!targets.length) throw new StateError('no matching IKE SA');
         await Promise.all(targets.map((s) => engine.terminate(s)));
         return { terminated: targets.length };
       }
       case 'rekey': {
-        const sa = engine.sas.find(
-          (s) =>
-            (req.id !== undefined ? s.id === Number(req.id) : s.conn.name === req.ike) &&
-            s.state === IkeState.ESTABLISHED,
-        );
+        const sa = engine.sas.find((s) => named(s) && s.state === IkeState.ESTABLISHED);
         if (!sa) throw new StateError('no matching established IKE SA');
         if (req.child) {
           const child = sa.children.find((c) => c.config.name === req.child);
@@ -432,14 +424,11 @@ export class Daemon {
    * us after our verifiers concluded, the IKE SA's attestation outcome is taken (and published) at that point.
    */
   #recordingRefusals(eap: EapProvider, attestation: Attestation): EapProvider {
-    const record = (label: string, claimed: (sa: IkeSa) => string): void => {
+    // Refused during EAP, the peer has no authenticated IKE identity yet: the verdict names the one it claimed.
+    const record = (label: string): void => {
       const sa = this.#engine?.find((s) => s.label === label);
       if (!sa) return;
-      // Refused during EAP, the peer has no authenticated IKE identity yet: show the one it claimed / we expected.
-      this.#claimedIds.set(label, claimed(sa));
-      const done = attestation.authorize(sa); // publishes on attest:verdict before its first await
-      this.#claimedIds.delete(label);
-      done.then(
+      attestation.authorize(sa).then(
         (a) => void (sa.authorization = a),
         (e: unknown) => this.log.error('TNC', `${label} attestation outcome: ${e instanceof Error ? e.message : e}`),
       );
@@ -451,10 +440,7 @@ export class Daemon {
         const once = () => {
           if (recorded) return;
           recorded = true;
-          record(ctx.label, (sa) => {
-            const id = sa.conn.remote[0]?.id;
-            return id ? idToString(id) : '';
-          });
+          record(ctx.label);
         };
         const verdict = inner.verdict?.bind(inner);
         return {
@@ -486,7 +472,7 @@ export class Daemon {
           },
           process: async (response) => {
             const r = await inner.process(response);
-            if (r.outcome === 'failure') record(ctx.label, () => inner.identity ?? '');
+            if (r.outcome === 'failure') record(ctx.label);
             return r;
           },
         };
@@ -508,11 +494,10 @@ export class Daemon {
   }
 
   #recordVerdict(m: DiagChannels['attest:verdict']): void {
-    const peerId = m.peerId || this.#claimedIds.get(m.ike) || '';
-    this.#verdicts.push({ time: new Date().toISOString(), ...m, peerId, reasons: [...m.reasons] });
+    this.#verdicts.push({ time: new Date().toISOString(), ...m, reasons: [...m.reasons] });
     if (this.#verdicts.length > VERDICT_HISTORY) this.#verdicts.splice(0, this.#verdicts.length - VERDICT_HISTORY);
     this.log.log('TNC', m.decision === 'allow' ? 'debug' : 'info', `${m.ike} attestation of the peer: ${m.decision}`, {
-      peer: peerId,
+      peer: m.peerId,
       remote: m.remote,
       ...(m.reasons.length ? { reasons: m.reasons.join('; ') } : {}),
     });
@@ -520,9 +505,8 @@ export class Daemon {
 
   /** The wanted metrics endpoint: `--metrics` if given (`off` = none), else `attestd.metrics.listen`. */
   #metricsWanted(): ListenAddress | undefined {
-    const cli = this.opts.metrics;
-    if (cli === 'off') return undefined;
-    return cli !== undefined ? parseListenAddress(cli, '--metrics') : this.#ops.metrics;
+    const cli = this.#cliMetrics;
+    return cli === 'off' ? undefined : (cli ?? this.#ops.metrics);
   }
 
   async #serveMetrics(at: ListenAddress): Promise<MetricsServer> {

@@ -11,7 +11,7 @@
 import { ConfigError } from '../common/errors.ts';
 import type { Logger } from '../common/log.ts';
 import type { Clock, Timer } from '../common/clock.ts';
-import { systemRng } from '../common/rng.ts';
+import { randomU32, systemRng } from '../common/rng.ts';
 import type { Rng } from '../common/rng.ts';
 import { EspEngine, worstCaseInnerMtu } from '../esp/engine.ts';
 import type { EspStats } from '../esp/engine.ts';
@@ -20,6 +20,11 @@ import { TunDevice } from '../esp/tun.ts';
 import type { EspCounters, EspEndpoint, EspEvent, EspSaConfig } from '../esp/types.ts';
 
 export const KEEPALIVE_MS = 20_000;
+
+/** A random first SPI to allocate from, so that SPIs of a restarted daemon (or of two in one process) differ. */
+export function randomFirstSpi(rng: Rng): number {
+  return (0xc0000000 | (randomU32(rng) & 0x3fffff00)) >>> 0;
+}
 
 export interface EspTransport {
   sendEsp(data: Uint8Array, local: EspEndpoint, remote: EspEndpoint): void;
@@ -63,8 +68,7 @@ export class TunDataPlane {
         this.#handler?.(e);
       },
     });
-    // Random start so SPIs of a restarted daemon differ from the previous run's.
-    this.#nextSpi = (0xc0000000 | (new DataView((opts.rng ?? systemRng)(4).buffer).getUint32(0) & 0x3fff0000)) >>> 0;
+    this.#nextSpi = randomFirstSpi(opts.rng ?? systemRng);
   }
 
   get device(): TunDevice | undefined {

@@ -27,6 +27,14 @@ function key(labels: Labels): string {
     .join(',');
 }
 
+/** Adds `by` to the series of `labels` in `f`, creating it. */
+function add(f: Family, labels: Labels, by: number): void {
+  const k = key(labels);
+  const cur = f.values.get(k);
+  if (cur) cur.value += by;
+  else f.values.set(k, { labels, value: by });
+}
+
 function escapeLabel(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
@@ -50,11 +58,7 @@ export class Metrics {
   readonly #unsubscribe: (() => void)[] = [];
 
   counter(name: string, help: string, labels: Labels = {}, by = 1): void {
-    const f = this.#family(name, help, 'counter');
-    const k = key(labels);
-    const cur = f.values.get(k);
-    if (cur) cur.value += by;
-    else f.values.set(k, { labels, value: by });
+    add(this.#family(name, help, 'counter'), labels, by);
   }
 
   /** Samples computed at scrape time (e.g. from the engine's SA list); a throwing collector is left out. */
@@ -132,11 +136,7 @@ export class Metrics {
         if (this.#families.has(s.name)) continue; // a name is either ours (counted) or collected, never both
         let f = gauges.get(s.name);
         if (!f) gauges.set(s.name, (f = { help: s.help, type: s.type ?? 'gauge', values: new Map() }));
-        const labels = s.labels ?? {};
-        const k = key(labels);
-        const cur = f.values.get(k);
-        if (cur) cur.value += s.value;
-        else f.values.set(k, { labels, value: s.value });
+        add(f, s.labels ?? {}, s.value);
       }
     }
     const lines: string[] = [];

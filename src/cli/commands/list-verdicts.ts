@@ -3,8 +3,8 @@
  * for its posture ends up with no SA, so `list-sas` cannot show why: this can.
  */
 import { parseArgs } from 'node:util';
-import { controlRequest, defaultControlPath, type VerdictInfo } from '../../daemon/control.ts';
-import type { Command } from '../command.ts';
+import { controlRequest, type VerdictInfo } from '../../daemon/control.ts';
+import { controlOption, type Command } from '../command.ts';
 
 /** Verdicts as text: one header line per verdict, its reasons indented below. */
 export function formatVerdicts(verdicts: VerdictInfo[]): string {
@@ -27,7 +27,7 @@ export const command: Command = {
         ike: { type: 'string' },
         limit: { type: 'string' },
         json: { type: 'boolean', default: false },
-        control: { type: 'string', default: process.env.ATTESTD_CONTROL ?? defaultControlPath },
+        ...controlOption,
       },
     });
     let limit: number | undefined;

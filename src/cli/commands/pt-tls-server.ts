@@ -19,8 +19,7 @@ import { startAssessmentServer } from '../../tnc/pt-tls-assess.ts';
 import type { Command } from '../command.ts';
 
 // One list of built-in collectors and verifiers for the daemon and the stand-alone PT-TLS commands.
-export { builtinImcs, builtinImvs } from '../../daemon/attestation.ts';
-import { builtinImcs, builtinImvs, imvBuiltinsFor } from '../../daemon/attestation.ts';
+import { builtinImcs, imvBuiltinsFor } from '../../daemon/attestation.ts';
 import { openStore } from '../../refdb/open.ts';
 import type { RefStore } from '../../refdb/store.ts';
 import { recordAssessment } from '../../refdb/assessments.ts';
@@ -87,7 +86,7 @@ export async function loadImvs(
   config: Record<string, Record<string, unknown>>,
   store?: RefStore,
 ): Promise<ImvModule[]> {
-  const builtins = store ? imvBuiltinsFor(store) : builtinImvs;
+  const builtins = imvBuiltinsFor(store);
   return Promise.all(names.map((name) => loadImv({ name, config: config[name] ?? {} }, builtins)));
 }
 

@@ -195,6 +195,31 @@ async function finish(keyType: KeyType, keys: WebKeyPair, cert: x509.X509Certifi
   };
 }
 
+/** An issuing CA rebuilt from its certificate and private key (the PEM files `attestd pki ca` writes). */
+export function importCa(cert: x509.X509Certificate, key: KeyObject): Issued {
+  let keyType: KeyType;
+  const type = key.asymmetricKeyType;
+  if (type === 'rsa') {
+    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+    keyType = bits >= 4096 ? 'rsa-4096' : bits >= 3072 ? 'rsa-3072' : 'rsa-2048';
+  } else if (type === 'ec') {
+    keyType = key.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'ecdsa-p384' : 'ecdsa-p256';
+  } else if (type === 'ed25519') {
+    keyType = 'ed25519';
+  } else {
+    throw new ConfigError(`unsupported CA key type ${type}`);
+  }
+  return {
+    keyType,
+    cert,
+    certPem: cert.toString('pem'),
+    certDer: new Uint8Array(cert.rawData),
+    keyPem: key.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    privateKey: key,
+    webKey: key.toCryptoKey(algorithms(keyType).gen, false, ['sign']) as unknown as webcrypto.CryptoKey,
+  };
+}
+
 /** A self-signed root CA (basicConstraints CA:TRUE critical, keyCertSign + cRLSign, SKI). */
 export async function createCa(opts: CreateCaOptions): Promise<Issued> {
   const keyType = opts.keyType ?? 'ecdsa-p256';

@@ -149,20 +149,20 @@ test('published verdicts: newest first, bounded, filtered, counted, and printed 
   assert.equal(bad.code, 1);
 });
 
+/** attestd lines: the test collector and verifier, the collector asking the peer's verifier for `command`. */
+const tnc = (command: string, metrics?: string) => [
+  '  tnc {',
+  '    imcs = test',
+  '    imvs = test',
+  '  }',
+  '  imc-test {',
+  `    command = ${command}`,
+  '  }',
+  ...(metrics ? ['  metrics {', `    listen = ${metrics}`, '  }'] : []),
+];
+
 test('a peer refused for its posture has no SA, and list-verdicts on the refusing side says why', async (t) => {
   if (!requires(t, { root: true })) return;
-  const tnc = (command: string, metrics: string) => [
-    '  tnc {',
-    '    imcs = test',
-    '    imvs = test',
-    '  }',
-    '  imc-test {',
-    `    command = ${command}`,
-    '  }',
-    '  metrics {',
-    `    listen = ${metrics}`,
-    '  }',
-  ];
   // a's collector tells b's verifier to block it; b's collector asks for allow.
   const { sock } = await startAttestedPair(t, {
     base: 81,
@@ -202,15 +202,6 @@ test('a peer refused for its posture has no SA, and list-verdicts on the refusin
 
 test('the initiator refusing a responder for its posture is on record on the initiator', async (t) => {
   if (!requires(t, { root: true })) return;
-  const tnc = (command: string) => [
-    '  tnc {',
-    '    imcs = test',
-    '    imvs = test',
-    '  }',
-    '  imc-test {',
-    `    command = ${command}`,
-    '  }',
-  ];
   const { sock } = await startAttestedPair(t, { base: 81, attestd: { a: tnc('allow'), b: tnc('block') } });
   await assert.rejects(controlRequest(sock('a'), { cmd: 'initiate', ike: 'attested' }), /refused the responder|24/);
   assert.deepEqual((await controlRequest(sock('a'), { cmd: 'list-sas' })) as SaInfo[], []);
