@@ -88,7 +88,6 @@ export async function startAssessmentServer(config: AssessmentServerConfig): Pro
       const side = createTncSide({
         ...config,
         transport: 'server',
-        mutual: config.mutual ?? (config.imcs !== undefined && config.imcs.length > 0),
         context,
       });
       byRemote.set(String(info.transport.remote ?? id), { id, side, peer: context.peer });
@@ -144,7 +143,6 @@ export async function ptTlsAssess(config: AssessClientConfig): Promise<AssessCli
   const side = createTncSide({
     ...config,
     transport: 'client',
-    mutual: config.mutual ?? (config.imvs !== undefined && config.imvs.length > 0),
     context: {
       id,
       peer: { method: 'certificate', subject: config.servername ?? config.host },

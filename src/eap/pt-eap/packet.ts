@@ -13,10 +13,11 @@
  */
 import { Reader, Writer } from '../../common/bytes.ts';
 import { LimitError } from '../../common/errors.ts';
+import { MaxBatchSize } from '../../tnc/pb/constants.ts';
 
 export const PtEapFlag = { START: 0x80 } as const;
 export const PT_EAP_VERSION = 1;
-export const PT_EAP_MAX_BATCH = 65529;
+export const PT_EAP_MAX_BATCH = MaxBatchSize.PT_EAP;
 
 export interface PtEapPacket {
   flags: number;

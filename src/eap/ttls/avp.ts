@@ -19,6 +19,7 @@
  */
 import { Reader, Writer, concat } from '../../common/bytes.ts';
 import { ParseError, ProtocolError } from '../../common/errors.ts';
+import { EAP_MAX_LENGTH } from '../packet.ts';
 
 export const AvpCode = { EAP_MESSAGE: 79 } as const;
 export const AvpFlag = { VENDOR: 0x80, MANDATORY: 0x40 } as const;
@@ -34,7 +35,7 @@ export interface Avp {
  * Largest AVP we accept: one whole EAP packet (≤ 65535) with a vendor header. The 24-bit length would allow 16 MiB;
  * capping it also bounds what a partial AVP can make us buffer across TLS records.
  */
-export const MAX_AVP = 0xffff + 12;
+export const MAX_AVP = EAP_MAX_LENGTH + 12;
 
 export function encodeAvp(a: Avp): Uint8Array {
   const w = new Writer(12 + a.data.byteLength + 3);
@@ -109,4 +110,20 @@ export function eapMessages(avps: readonly Avp[]): Uint8Array[] {
   }
   if (partial.length) throw new ParseError('EAP packet split over AVPs is incomplete', 0, 'ttls.avp.data');
   return out;
+}
+
+/**
+ * Tunnel plaintext to EAP packets across turns: an AVP cut off at the end of one turn's plaintext waits for the rest
+ * (peer and server both read phase 2 this way).
+ */
+export class EapAvpReader {
+  #rest: Uint8Array = new Uint8Array(0);
+
+  /** Takes the plaintext of one turn; returns the EAP packets of the complete AVPs buffered so far. */
+  push(plain: Uint8Array): Uint8Array[] {
+    const buf = concat(this.#rest, plain);
+    const { avps, used } = decodeAvps(buf);
+    this.#rest = buf.slice(used);
+    return eapMessages(avps);
+  }
 }

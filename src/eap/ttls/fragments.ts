@@ -11,6 +11,7 @@
 import { concat } from '../../common/bytes.ts';
 import { LimitError, ProtocolError } from '../../common/errors.ts';
 import { EapType } from '../method.ts';
+import { EAP_MAX_LENGTH } from '../packet.ts';
 import { TTLS_VERSION, TtlsFlag, decodeTtls, encodeTtls, isTtlsAck } from './packet.ts';
 
 /** strongSwan's TLS_MAX_MESSAGE_LEN: 4 × (TLS_MAX_FRAGMENT_LEN + 2048). */
@@ -46,7 +47,7 @@ export class TtlsFramer {
 
   constructor(opts: TtlsFramerOptions = {}) {
     this.#fragmentSize = opts.fragmentSize ?? 1024;
-    if (this.#fragmentSize < HEADER + 4 + 1 || this.#fragmentSize > 0xffff)
+    if (this.#fragmentSize < HEADER + 4 + 1 || this.#fragmentSize > EAP_MAX_LENGTH)
       throw new LimitError('ttls.fragmentSize', `${this.#fragmentSize} is outside 11..65535`);
     this.#includeLength = opts.includeLength ?? true;
     this.#maxLength = opts.maxMessageLength ?? TTLS_MAX_MESSAGE;

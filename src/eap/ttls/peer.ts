@@ -23,7 +23,7 @@ import { EapCode, EapType } from '../method.ts';
 import type { EapOutcome, PeerMethod } from '../method.ts';
 import type { EapPeerSession } from '../peer.ts';
 import { decodeEap } from '../packet.ts';
-import { decodeAvps, eapMessageAvp, eapMessages } from './avp.ts';
+import { EapAvpReader, eapMessageAvp } from './avp.ts';
 import { TtlsFramer } from './fragments.ts';
 import type { TtlsFramerOptions } from './fragments.ts';
 import { TlsTunnel } from './tunnel.ts';
@@ -43,7 +43,7 @@ export class TtlsPeer implements PeerMethod {
   readonly #log: Logger;
   readonly #framer: TtlsFramer;
   #tunnel: TlsTunnel | undefined;
-  #plain = new Uint8Array(0);
+  readonly #avps = new EapAvpReader();
   #identitySent = false;
   #innerSeen = false;
   #msk: Uint8Array | undefined;
@@ -97,14 +97,8 @@ export class TtlsPeer implements PeerMethod {
   }
 
   async #phase2(t: TlsTunnel): Promise<void> {
-    const plain = t.takePlain();
-    const buf = new Uint8Array(this.#plain.byteLength + plain.byteLength);
-    buf.set(this.#plain);
-    buf.set(plain, this.#plain.byteLength);
-    const { avps, used } = decodeAvps(buf);
-    this.#plain = buf.slice(used);
     let wrote = false;
-    for (const eap of eapMessages(avps)) {
+    for (const eap of this.#avps.push(t.takePlain())) {
       const p = decodeEap(eap, 'ttls.eap');
       if (p.code !== EapCode.REQUEST) throw new ProtocolError('EAP', p.code, 'tunnelled EAP packet is not a Request');
       this.#innerSeen = true;

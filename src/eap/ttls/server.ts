@@ -23,7 +23,7 @@ import type { EapOutcome, ServerMethod, ServerMethodFactory, ServerStep } from '
 import { decodeEap } from '../packet.ts';
 import { EapServerSession } from '../server.ts';
 import type { Rng } from '../../common/rng.ts';
-import { decodeAvps, eapMessageAvp, eapMessages } from './avp.ts';
+import { EapAvpReader, eapMessageAvp } from './avp.ts';
 import { TtlsFramer } from './fragments.ts';
 import type { TtlsFramerOptions } from './fragments.ts';
 import { TlsTunnel } from './tunnel.ts';
@@ -75,7 +75,7 @@ export class TtlsServer implements ServerMethod {
   #tunnel: TlsTunnel | undefined;
   #inner: EapServerSession | undefined;
   #innerStarted = false;
-  #plain = new Uint8Array(0);
+  readonly #avps = new EapAvpReader();
   #started = false;
   #msk: Uint8Array | undefined;
   /** Subject of the verified client certificate, if any. */
@@ -177,14 +177,7 @@ export class TtlsServer implements ServerMethod {
         throw e;
       }
     }
-    const plain = t.takePlain();
-    const buf = new Uint8Array(this.#plain.byteLength + plain.byteLength);
-    buf.set(this.#plain);
-    buf.set(plain, this.#plain.byteLength);
-    const { avps, used } = decodeAvps(buf);
-    this.#plain = buf.slice(used);
-    const packets = eapMessages(avps);
-    for (const eap of packets) {
+    for (const eap of this.#avps.push(t.takePlain())) {
       const p = decodeEap(eap, 'ttls.eap');
       if (p.code !== EapCode.RESPONSE) return { outcome: 'failure', reason: 'tunnelled EAP packet is not a Response' };
       const nak = p.type === EapType.NAK && inner.method?.type === EapType.PT_EAP;

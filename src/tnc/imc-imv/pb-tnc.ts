@@ -49,13 +49,14 @@ export interface TncSide {
 }
 
 export function createTncSide(opts: TncSideOptions): TncSide {
+  const maxBatchSize = opts.maxBatchSize ?? MaxBatchSize.PT_TLS;
   const hostOpts: HostOptions = {
     ...(opts.registry ? { registry: opts.registry } : {}),
     ...(opts.messageIds ? { messageIds: opts.messageIds } : {}),
     ...(opts.rng ? { rng: opts.rng } : {}),
     ...(opts.firstId !== undefined ? { firstId: opts.firstId } : {}),
     // PA messages are split to fit the batches PB-TNC sends
-    maxBatchSize: opts.maxBatchSize ?? MaxBatchSize.PT_TLS,
+    maxBatchSize,
   };
   const haveImcs = opts.imcs !== undefined && opts.imcs.length > 0;
   const haveImvs = opts.imvs !== undefined && opts.imvs.length > 0;
@@ -76,7 +77,7 @@ export function createTncSide(opts: TncSideOptions): TncSide {
     mutual,
     ...(client && (opts.transport === 'client' || mutual) ? { client } : {}),
     ...(server && (opts.transport === 'server' || mutual) ? { server } : {}),
-    maxBatchSize: opts.maxBatchSize ?? MaxBatchSize.PT_TLS,
+    maxBatchSize,
     ...(opts.languagePreference !== undefined ? { languagePreference: opts.languagePreference } : {}),
     name: opts.context.id,
     log: opts.context.log,

@@ -11,8 +11,7 @@
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * |                    PA-TNC Attributes ...                      |
  */
-import { ParseError, ProtocolError, Reader, Writer, randomU32 } from '../../common/index.ts';
-import type { Rng } from '../../common/index.ts';
+import { ParseError, ProtocolError, Reader, Writer } from '../../common/index.ts';
 import { isUnknown, readAttributeHeader } from './attribute.ts';
 import type { PaAttribute, PaAttributeRegistry } from './attribute.ts';
 import type { IetfPaTncError } from './attrs/ietf/pa-tnc-error.ts';
@@ -56,11 +55,6 @@ export class PaVersionError extends ProtocolError {
     super('PA-TNC', PaErrorCode.VERSION_NOT_SUPPORTED, `PA-TNC version ${version} not supported`);
     this.version = version;
   }
-}
-
-/** A fresh random message identifier. */
-export function newMessageId(rng: Rng): number {
-  return randomU32(rng);
 }
 
 export function encodePaMessage(msg: PaMessage, registry: PaAttributeRegistry = defaultPaRegistry): Uint8Array {

@@ -3,6 +3,7 @@
  * reverse name tables for logs.
  */
 import { reverse } from '../../common/index.ts';
+import { EvaluationResult, EvaluationResultName, PEN_RESERVED } from '../pa/constants.ts';
 
 export const PB_TNC_VERSION = 2;
 export const PB_BATCH_HEADER_SIZE = 8;
@@ -11,7 +12,7 @@ export const PB_MSG_HEADER_SIZE = 12;
 export const PB_BATCH_FLAG_D = 0x80;
 /** Message header flag (RFC 5793 §4.2). */
 export const PB_MSG_FLAG_NOSKIP = 0x80;
-export const PB_PEN_RESERVED = 0xffffff;
+export const PB_PEN_RESERVED = PEN_RESERVED;
 export const PB_MSG_TYPE_RESERVED = 0xffffffff;
 
 /** Batch types (RFC 5793 §4.1). */
@@ -74,16 +75,10 @@ export function toPbRecommendation(a: ActionRecommendationValue): Recommendation
   }
 }
 
-/** PB-Assessment-Result values = IF-IMV evaluation results (RFC 5793 §4.6). */
-export const AssessmentResult = {
-  COMPLIANT: 0,
-  NONCOMPLIANT_MINOR: 1,
-  NONCOMPLIANT_MAJOR: 2,
-  ERROR: 3,
-  DONT_KNOW: 4,
-} as const;
+/** PB-Assessment-Result values = IF-IMV evaluation results (RFC 5793 §4.6): the PA-TNC table (RFC 5792 §4.2.9). */
+export const AssessmentResult = EvaluationResult;
 export type AssessmentResultValue = (typeof AssessmentResult)[keyof typeof AssessmentResult];
-export const AssessmentResultName = reverse(AssessmentResult);
+export const AssessmentResultName = EvaluationResultName;
 
 /**
  * Largest batch per transport. PT-EAP (RFC 7171): an EAP length is 16 bits, minus the 6-byte PT-EAP header

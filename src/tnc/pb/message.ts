@@ -91,10 +91,3 @@ export function noskipOf(m: PbMessage): boolean {
   const n = pbCodecOf(m).noskip;
   return n === true;
 }
-
-/** (vendor, type) of a message, for logs. */
-export function pbTypeOf(m: PbMessage): { vendor: number; type: number } {
-  if (m.kind === 'unknown') return { vendor: m.vendor, type: m.type };
-  const c = pbCodecOf(m);
-  return { vendor: c.vendor, type: c.type };
-}

@@ -19,10 +19,10 @@
  * as strongSwan does, and the exchange is dropped.
  */
 import { LimitError, ParseError, Reader, Writer, concat } from '../../../common/index.ts';
-import { isUnknown, readAttributeHeader } from '../attribute.ts';
+import { readAttributeHeader } from '../attribute.ts';
 import type { PaAttribute, PaAttributeRegistry } from '../attribute.ts';
 import type { IetfPaTncError } from '../attrs/ietf/pa-tnc-error.ts';
-import { PA_ATTR_FLAG_NOSKIP, PA_TNC_ATTR_HEADER_SIZE, PaErrorCode, Pen } from '../constants.ts';
+import { PA_TNC_ATTR_HEADER_SIZE, PaErrorCode, Pen } from '../constants.ts';
 import { defaultPaRegistry } from '../registry.ts';
 import type { TcgCancel } from './cancel.ts';
 import { SEG_NO_LIMIT } from './max-attribute-size.ts';
@@ -231,9 +231,7 @@ export class SegmentationContract {
     const r = new Reader(bytes, 'segmented');
     try {
       const h = readAttributeHeader(r);
-      const a = this.#registry.decodeValue(h, r.sub(h.length - PA_TNC_ATTR_HEADER_SIZE, 'value'));
-      if (isUnknown(a)) a.noskip = (h.flags & PA_ATTR_FLAG_NOSKIP) !== 0;
-      return { attribute: a };
+      return { attribute: this.#registry.decodeValue(h, r.sub(h.length - PA_TNC_ATTR_HEADER_SIZE, 'value')) };
     } catch (e) {
       if (e instanceof ParseError) return { error: this.#error(id, e.offset) };
       throw e;
