@@ -22,6 +22,14 @@ export interface PackageHistoryEntry {
 
 const MAX_PACKAGES = 200_000;
 
+/**
+ * Whether a dpkg Status value (`want flag state`) says the package is installed: its state is `installed`, not
+ * `not-installed` or `half-installed`.
+ */
+export function isDpkgInstalled(status: string): boolean {
+  return /(?:^|\s)installed$/.test(status.trim());
+}
+
 /** Installed packages of a dpkg status file (Status "… installed" only). */
 export function parseDpkgStatus(text: string, max = MAX_PACKAGES): PackageRecord[] {
   const out: PackageRecord[] = [];
@@ -33,7 +41,7 @@ export function parseDpkgStatus(text: string, max = MAX_PACKAGES): PackageRecord
     }
     const name = f.get('package');
     const version = f.get('version');
-    if (!name || !version || !/\binstalled$/.test(f.get('status') ?? '')) continue;
+    if (!name || !version || !isDpkgInstalled(f.get('status') ?? '')) continue;
     if (out.length >= max) throw new LimitError('swima.maxPackages', `more than ${max} packages`);
     out.push({ name, version, arch: f.get('architecture') ?? 'all' });
   }

@@ -9,6 +9,7 @@
  *
  * A package that is known but in a version the `packages` file does not list is reported as an unknown version.
  */
+import { isDpkgInstalled } from '../../swima/index.ts';
 import type { PackagePolicy } from '../../swima/index.ts';
 import { compareDebianVersions } from './deb-version.ts';
 
@@ -28,7 +29,7 @@ export function parseDebPackageList(text: string): Map<string, Set<string>> {
       else if (field === 'status') status = m[2];
     }
     if (!name || !version) continue;
-    if (status !== undefined && !/\binstalled$/.test(status)) continue;
+    if (status !== undefined && !isDpkgInstalled(status)) continue;
     let versions = out.get(name);
     if (!versions) out.set(name, (versions = new Set()));
     versions.add(version);

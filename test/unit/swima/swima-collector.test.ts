@@ -62,6 +62,11 @@ test('dpkg status: installed packages only; apk database; dpkg.log changes', () 
     { name: 'bash', version: '5.2.15-2+b2', arch: 'amd64' },
     { name: 'openssl', version: '3.0.11-1~deb12u2', arch: 'amd64' },
   ]);
+  // States that end in "installed" without being it.
+  const notInstalled =
+    'Package: x\nStatus: purge ok not-installed\nVersion: 1\n\n' +
+    'Package: y\nStatus: install reinstreq half-installed\nVersion: 2\n';
+  assert.deepEqual(parseDpkgStatus(notInstalled), []);
   assert.deepEqual(parseApkInstalled(APK), [
     { name: 'musl', version: '1.2.4-r2', arch: 'x86_64' },
     { name: 'busybox', version: '1.36.1-r5', arch: 'x86_64' },

@@ -321,6 +321,10 @@ test('Debian version ordering and the file policy', () => {
     statusOf([['a', '1']]) +
       '\n' +
       paragraph('gone', '2', 'deinstall ok config-files') +
+      '\n' +
+      paragraph('purged', '5', 'purge ok not-installed') +
+      '\n' +
+      paragraph('broken', '6', 'install reinstreq half-installed') +
       '\nPackage: b\nVersion: 3\n\nPackage: b\nVersion: 4\n',
   );
   assert.deepEqual(
