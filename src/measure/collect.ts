@@ -4,6 +4,7 @@
  * eventlog.ts.
  */
 import { open } from 'node:fs/promises';
+import { concat } from '../common/bytes.ts';
 import { LimitError } from '../common/errors.ts';
 import type { HashName } from './hash.ts';
 import { parseImaBinary, type ImaEntry, type ImaParseOptions } from './ima.ts';
@@ -39,13 +40,7 @@ export async function readBounded(path: string, max: number): Promise<Uint8Array
       if (total > max) throw new LimitError('collect.maxBytes', `${path} is larger than ${max} bytes`);
       chunks.push(buf.subarray(0, bytesRead));
     }
-    const out = new Uint8Array(total);
-    let o = 0;
-    for (const c of chunks) {
-      out.set(c, o);
-      o += c.byteLength;
-    }
-    return out;
+    return concat(...chunks);
   } finally {
     await fh.close();
   }

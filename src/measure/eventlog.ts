@@ -26,7 +26,7 @@
  * PCR 0 then starts at zeros with the locality in its last byte. EV_NO_ACTION events are never extended (§10.4.1).
  * A log without the Spec ID event is the TPM 1.2 SHA-1 format: TCG_PCR_EVENT records only.
  */
-import { Reader, Writer, equal } from '../common/bytes.ts';
+import { Reader, Writer, equal, utf8 } from '../common/bytes.ts';
 import { LimitError, ParseError } from '../common/errors.ts';
 import { reverse } from '../common/names.ts';
 import { TPM_ALG } from './hash.ts';
@@ -138,9 +138,8 @@ export interface EventLogParseOptions {
   allowTrailingPadding?: boolean;
 }
 
-const sigBytes = (s: string) => new TextEncoder().encode(s);
-const SPEC_ID_BYTES = sigBytes(SPEC_ID_SIGNATURE);
-const STARTUP_BYTES = sigBytes(STARTUP_LOCALITY_SIGNATURE);
+const SPEC_ID_BYTES = utf8(SPEC_ID_SIGNATURE);
+const STARTUP_BYTES = utf8(STARTUP_LOCALITY_SIGNATURE);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Spec ID event and StartupLocality

@@ -710,16 +710,15 @@ export function parseImaAscii(bytes: Uint8Array, opts: ImaParseOptions = {}): Im
 
 /** Encodes entries as the kernel's ASCII list. */
 export function encodeImaAscii(entries: readonly ImaEntry[]): Uint8Array {
-  const enc = new TextEncoder();
   const parts: Uint8Array[] = [];
   for (const e of entries) {
     const ids = templateFields(e.templateName, 'ima.entry');
-    parts.push(enc.encode(`${String(e.pcr).padStart(2, ' ')} ${toHex(e.templateHash)} ${e.templateName}`));
+    parts.push(encoder.encode(`${String(e.pcr).padStart(2, ' ')} ${toHex(e.templateHash)} ${e.templateName}`));
     ids.forEach((id, i) => {
-      parts.push(enc.encode(' '));
+      parts.push(encoder.encode(' '));
       parts.push(asciiShow(FIELD_KIND[id]!, e.fields[i] ?? new Uint8Array(0)));
     });
-    parts.push(enc.encode('\n'));
+    parts.push(encoder.encode('\n'));
   }
   return concat(...parts);
 }

@@ -35,6 +35,8 @@ export const PtsProtoCaps = { C: 0x10, V: 0x08, D: 0x04, T: 0x02, X: 0x01 } as c
 
 /** PTS measurement algorithm bitmap (§3.9.1). */
 export const PtsMeasAlgo = { SHA1: 0x8000, SHA256: 0x4000, SHA384: 0x2000, SHA512: 0x1000 } as const;
+/** The measurement algorithms both sides offer unless configured otherwise (strongSwan's: SHA-384, SHA-256, SHA-1). */
+export const PTS_DEFAULT_MEAS_ALGOS = PtsMeasAlgo.SHA384 | PtsMeasAlgo.SHA256 | PtsMeasAlgo.SHA1;
 export const PtsMeasAlgoName = reverse(PtsMeasAlgo);
 
 /** PTS D-H group bitmap (§3.8.1). */

@@ -4,6 +4,7 @@
  * identifiers. Pure: the inventory and history come in as parsed package records (packages.ts). Event ids number
  * the history entries from 1 in order; an upgrade is a deletion of the old version and a creation of the new.
  */
+import { utf8 } from '../common/index.ts';
 import type { PaAttribute } from '../tnc/pa/attribute.ts';
 import { SwimaAction, SwimaDataModel, SwimaRequestFlag } from './constants.ts';
 import type { PackageHistoryEntry, PackageRecord } from './packages.ts';
@@ -47,7 +48,7 @@ export class SwimaCollector {
       sourceId: 0,
       swId: t.swId,
       locator: '',
-      record: new TextEncoder().encode(t.xml),
+      record: utf8(t.xml),
     };
   }
 

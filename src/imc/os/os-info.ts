@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { ConfigError } from '../../common/index.ts';
 import type { PortFilterEntry } from '../../tnc/pa/index.ts';
+import { parseApkInstalled as apkRecords, parseDpkgStatus as dpkgRecords } from '../../swima/packages.ts';
 
 export interface OsInfo {
   /** Product Information: name, vendor PEN (0 = unknown) and id. */
@@ -56,34 +57,18 @@ export function numericVersion(versionId: string): OsInfo['numeric'] {
   return { major, minor, build, servicePackMajor: 0, servicePackMinor: 0 };
 }
 
-/** Installed packages from /var/lib/dpkg/status (stanzas with Package, Status "... installed", Version). */
+/** Installed packages from /var/lib/dpkg/status (src/swima's parser; the first MAX_PACKAGES). */
 export function parseDpkgStatus(text: string): OsInfo['packages'] {
-  const out: OsInfo['packages'] = [];
-  for (const stanza of text.split(/\n\s*\n/)) {
-    let name = '';
-    let version = '';
-    let installed = false;
-    for (const line of stanza.split('\n')) {
-      if (line.startsWith('Package: ')) name = line.slice(9).trim();
-      else if (line.startsWith('Version: ')) version = line.slice(9).trim();
-      else if (line.startsWith('Status: ')) installed = / installed$/.test(line.trim());
-    }
-    if (name && installed) out.push({ name, version });
-    if (out.length >= MAX_PACKAGES) break;
-  }
-  return out;
+  return dpkgRecords(text, Infinity)
+    .slice(0, MAX_PACKAGES)
+    .map(({ name, version }) => ({ name, version }));
 }
 
-/** Installed packages from apk's /lib/apk/db/installed (P: name, V: version, blank line between packages). */
+/** Installed packages from apk's /lib/apk/db/installed (src/swima's parser; the first MAX_PACKAGES). */
 export function parseApkInstalled(text: string): OsInfo['packages'] {
-  const out: OsInfo['packages'] = [];
-  for (const stanza of text.split(/\n\s*\n/)) {
-    const name = /^P:(.*)$/m.exec(stanza)?.[1]?.trim();
-    const version = /^V:(.*)$/m.exec(stanza)?.[1]?.trim() ?? '';
-    if (name) out.push({ name, version });
-    if (out.length >= MAX_PACKAGES) break;
-  }
-  return out;
+  return apkRecords(text, Infinity)
+    .slice(0, MAX_PACKAGES)
+    .map(({ name, version }) => ({ name, version }));
 }
 
 /** `rpm -qa --qf '%{NAME} %{VERSION}-%{RELEASE}\n'` output. */

@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
-import { AttestdError, LimitError, silentLogger, systemRng } from '../../common/index.ts';
+import { AttestdError, LimitError, concat, silentLogger, systemRng, utf8 } from '../../common/index.ts';
 import type { Logger, Rng } from '../../common/index.ts';
 import type { KeyExchange } from '../../crypto/index.ts';
 import type { PaAttribute } from '../../tnc/pa/attribute.ts';
@@ -31,7 +31,7 @@ import { decodeEvent } from '../../measure/ima.ts';
 import type { ImaEntry } from '../../measure/ima.ts';
 import { imaExtendValue } from '../../measure/replay.ts';
 import type { ImaReplayOptions } from '../../measure/replay.ts';
-import { DIGEST_SIZE, tpmAlgOf } from '../../measure/hash.ts';
+import { DIGEST_SIZE, hashOfTpmAlg, tpmAlgOf } from '../../measure/hash.ts';
 import type { HashName } from '../../measure/hash.ts';
 import { KEY_SCHEME } from '../../tpm/aik.ts';
 import type { AikInfo } from '../../tpm/aik.ts';
@@ -43,6 +43,7 @@ import { TPML_PCR_SELECTION, pcrSelectBytes } from '../../tpm/types/basic.ts';
 import { TPM_ALG, TPM_PT } from '../../tpm/types/constants.ts';
 import type { TPMS_SIGNATURE_ECC, TPMS_SIGNATURE_RSA } from '../../tpm/types/signature.ts';
 import {
+  PTS_DEFAULT_MEAS_ALGOS,
   PtsCompEvidValidation,
   PtsError,
   PtsFileType,
@@ -118,7 +119,7 @@ class Answer extends AttestdError {
   readonly attr: PaAttribute;
   constructor(code: number, message: string) {
     super('ERR_PTS_ANSWER', message);
-    this.attr = ptsErrorAttribute(code, new TextEncoder().encode(message));
+    this.attr = ptsErrorAttribute(code, utf8(message));
   }
 }
 
@@ -144,7 +145,7 @@ export class PtsAttester {
   }
 
   #algorithms(): number {
-    return this.#o.measAlgorithms ?? PtsMeasAlgo.SHA384 | PtsMeasAlgo.SHA256 | PtsMeasAlgo.SHA1;
+    return this.#o.measAlgorithms ?? PTS_DEFAULT_MEAS_ALGOS;
   }
   /** Our algorithms, restricted to the TPM's active PCR banks (the quote and the evidence share one bank). */
   async #usableAlgorithms(): Promise<number> {
@@ -152,9 +153,8 @@ export class PtsAttester {
     if (!this.#o.tpm) return ours;
     let mask = 0;
     for (const b of await this.#o.tpm.pcrBanks()) {
-      if (b.pcrs.length === 0) continue;
-      for (const h of ['sha1', 'sha256', 'sha384', 'sha512'] as const)
-        if (tpmAlgOf(h) === b.hash) mask |= measAlgoOf(h) ?? 0;
+      const h = b.pcrs.length ? hashOfTpmAlg(b.hash) : undefined;
+      if (h) mask |= measAlgoOf(h) ?? 0;
     }
     return ours & mask;
   }
@@ -173,7 +173,7 @@ export class PtsAttester {
         else {
           const m = e instanceof Error ? e.message : String(e);
           this.#log.error('PTS', `cannot answer ${a.kind}: ${m}`);
-          out.push(ptsErrorAttribute(PtsError.UNABLE_CUR_EVID, new TextEncoder().encode(m)));
+          out.push(ptsErrorAttribute(PtsError.UNABLE_CUR_EVID, utf8(m)));
         }
       }
     }
@@ -528,20 +528,19 @@ export class PtsAttester {
         o.set(b, size - b.byteLength);
         return o;
       };
-      signature = new Uint8Array([...pad(s.signatureR), ...pad(s.signatureS)]);
+      signature = concat(pad(s.signatureR), pad(s.signatureS));
       sigHash = s.hash;
     } else {
       const s = q.signature.signature as TPMS_SIGNATURE_RSA;
       signature = s.sig;
       sigHash = s.hash;
     }
-    const sigHashName =
-      (['sha1', 'sha256', 'sha384', 'sha512'] as const).find((h) => tpmAlgOf(h) === sigHash) ?? 'sha256';
+    const sigHashName = hashOfTpmAlg(sigHash);
     out.push({
       kind: 'tcg/pts-simple-evid-final',
       noskip: false,
       quoteMode: PtsSimpleEvidFinalFlag.EVID_QUOTE_INFO_TPM2,
-      compositeHashAlgorithm: measAlgoOf(sigHashName) ?? PtsMeasAlgo.SHA256,
+      compositeHashAlgorithm: (sigHashName && measAlgoOf(sigHashName)) ?? PtsMeasAlgo.SHA256,
       pcrComposite: info.pcrDigest,
       tpm2: {
         qualifiedSigner: attest.qualifiedSigner,

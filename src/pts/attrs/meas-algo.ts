@@ -11,8 +11,8 @@
  * Set bits: SHA-1 0x8000, SHA-256 0x4000, SHA-384 0x2000, SHA-512 0x1000.
  */
 import type { PaAttribute, PaAttributeCodec } from '../../tnc/pa/attribute.ts';
-import { Pen } from '../../tnc/pa/constants.ts';
 import { TcgPtsAttr } from '../constants.ts';
+import { flagWordCodec } from './flag-word.ts';
 
 export interface TcgPtsMeasAlgo extends PaAttribute {
   readonly kind: 'tcg/pts-meas-algo';
@@ -23,30 +23,16 @@ export interface TcgPtsMeasAlgoSelection extends PaAttribute {
   algorithms: number;
 }
 
-export const tcgPtsMeasAlgo: PaAttributeCodec<TcgPtsMeasAlgo> = {
-  kind: 'tcg/pts-meas-algo',
-  vendor: Pen.TCG,
-  type: TcgPtsAttr.MEAS_ALGO,
-  name: 'PTS Measurement Algorithms',
-  encodeValue(w, a) {
-    w.u16(0).u16(a.algorithms);
-  },
-  decodeValue(r) {
-    r.skip(2, 'reserved');
-    return { algorithms: r.u16('algorithms') };
-  },
-};
+export const tcgPtsMeasAlgo: PaAttributeCodec<TcgPtsMeasAlgo> = flagWordCodec(
+  'tcg/pts-meas-algo',
+  TcgPtsAttr.MEAS_ALGO,
+  'PTS Measurement Algorithms',
+  'algorithms',
+);
 
-export const tcgPtsMeasAlgoSelection: PaAttributeCodec<TcgPtsMeasAlgoSelection> = {
-  kind: 'tcg/pts-meas-algo-selection',
-  vendor: Pen.TCG,
-  type: TcgPtsAttr.MEAS_ALGO_SELECTION,
-  name: 'PTS Measurement Algorithm Selection',
-  encodeValue(w, a) {
-    w.u16(0).u16(a.algorithms);
-  },
-  decodeValue(r) {
-    r.skip(2, 'reserved');
-    return { algorithms: r.u16('algorithms') };
-  },
-};
+export const tcgPtsMeasAlgoSelection: PaAttributeCodec<TcgPtsMeasAlgoSelection> = flagWordCodec(
+  'tcg/pts-meas-algo-selection',
+  TcgPtsAttr.MEAS_ALGO_SELECTION,
+  'PTS Measurement Algorithm Selection',
+  'algorithms',
+);

@@ -13,8 +13,8 @@
  * are kept as received.
  */
 import type { PaAttribute, PaAttributeCodec } from '../../tnc/pa/attribute.ts';
-import { Pen } from '../../tnc/pa/constants.ts';
 import { TcgPtsAttr } from '../constants.ts';
+import { flagWordCodec } from './flag-word.ts';
 
 export interface TcgPtsReqProtoCaps extends PaAttribute {
   readonly kind: 'tcg/pts-req-proto-caps';
@@ -25,30 +25,16 @@ export interface TcgPtsProtoCaps extends PaAttribute {
   flags: number;
 }
 
-export const tcgPtsReqProtoCaps: PaAttributeCodec<TcgPtsReqProtoCaps> = {
-  kind: 'tcg/pts-req-proto-caps',
-  vendor: Pen.TCG,
-  type: TcgPtsAttr.REQ_PROTO_CAPS,
-  name: 'Request PTS Protocol Capabilities',
-  encodeValue(w, a) {
-    w.u16(0).u16(a.flags);
-  },
-  decodeValue(r) {
-    r.skip(2, 'reserved');
-    return { flags: r.u16('flags') };
-  },
-};
+export const tcgPtsReqProtoCaps: PaAttributeCodec<TcgPtsReqProtoCaps> = flagWordCodec(
+  'tcg/pts-req-proto-caps',
+  TcgPtsAttr.REQ_PROTO_CAPS,
+  'Request PTS Protocol Capabilities',
+  'flags',
+);
 
-export const tcgPtsProtoCaps: PaAttributeCodec<TcgPtsProtoCaps> = {
-  kind: 'tcg/pts-proto-caps',
-  vendor: Pen.TCG,
-  type: TcgPtsAttr.PROTO_CAPS,
-  name: 'PTS Protocol Capabilities',
-  encodeValue(w, a) {
-    w.u16(0).u16(a.flags);
-  },
-  decodeValue(r) {
-    r.skip(2, 'reserved');
-    return { flags: r.u16('flags') };
-  },
-};
+export const tcgPtsProtoCaps: PaAttributeCodec<TcgPtsProtoCaps> = flagWordCodec(
+  'tcg/pts-proto-caps',
+  TcgPtsAttr.PROTO_CAPS,
+  'PTS Protocol Capabilities',
+  'flags',
+);

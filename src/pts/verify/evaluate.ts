@@ -13,7 +13,7 @@ import { X509Certificate, createHash, createPublicKey } from 'node:crypto';
 import { AttestdError, toHex, equal } from '../../common/index.ts';
 import { EvaluationResult } from '../../tnc/pa/constants.ts';
 import { ActionRecommendation } from '../../tnc/pb/constants.ts';
-import { DIGEST_SIZE, PcrAccumulator, digest, isHashName, tpmAlgOf } from '../../measure/hash.ts';
+import { DIGEST_SIZE, PcrAccumulator, digest, hashOfTpmAlg, isHashName, tpmAlgOf } from '../../measure/hash.ts';
 import type { HashName } from '../../measure/hash.ts';
 import { bootAggregate } from '../../measure/ima.ts';
 import { pcrResetValue } from '../../measure/replay.ts';
@@ -237,7 +237,7 @@ export async function evaluatePtsEvidence(input: PtsEvaluationInput): Promise<Pt
         const sel = quotedSelection(f.tpm2);
         const selected = new Set<number>();
         const expected: ExpectedBank[] = sel.map((s) => {
-          const b = hashOfAlg(s.hash);
+          const b = hashOfTpmAlg(s.hash);
           const values = new Map<number, Uint8Array>();
           for (const i of pcrIndices(s.pcrSelect)) {
             selected.add(i);
@@ -284,11 +284,6 @@ export async function evaluatePtsEvidence(input: PtsEvaluationInput): Promise<Pt
     evaluatedAt: input.now.toISOString(),
     ...(keyId ? { aikKeyId: hex(keyId) } : {}),
   };
-}
-
-function hashOfAlg(alg: number): HashName | undefined {
-  for (const h of ['sha1', 'sha256', 'sha384', 'sha512'] as const) if (tpmAlgOf(h) === alg) return h;
-  return undefined;
 }
 
 function msg(e: unknown): string {

@@ -13,17 +13,15 @@ import { Reader, Writer } from '../../common/index.ts';
 import { unmarshal } from '../../tpm/marshal.ts';
 import { TPML_PCR_SELECTION } from '../../tpm/types/basic.ts';
 import type { TPML_PCR_SELECTION as PcrSelection } from '../../tpm/types/basic.ts';
-import { TPM_ALG } from '../../tpm/types/constants.ts';
+import { TPM_ALG, TPM_ST } from '../../tpm/types/constants.ts';
 import { TPM_GENERATED_VALUE } from '../../tpm/types/attest.ts';
 import type { TPMT_SIGNATURE } from '../../tpm/types/signature.ts';
 import type { PtsTpm2QuoteInfo } from '../attrs/simple-evidence-final.ts';
 
-const TPM_ST_ATTEST_QUOTE = 0x8018;
-
 /** The TPMS_ATTEST bytes the TPM signed, given the nonce the verifier expects. */
 export function rebuildQuoteAttest(info: PtsTpm2QuoteInfo, pcrDigest: Uint8Array, nonce: Uint8Array): Uint8Array {
   const w = new Writer(256);
-  w.u32(TPM_GENERATED_VALUE).u16(TPM_ST_ATTEST_QUOTE);
+  w.u32(TPM_GENERATED_VALUE).u16(TPM_ST.ATTEST_QUOTE);
   w.u16(info.qualifiedSigner.byteLength).bytes(info.qualifiedSigner);
   w.u16(nonce.byteLength).bytes(nonce);
   w.bytes(info.clockInfo).bytes(info.firmwareVersion).bytes(info.pcrSelect);

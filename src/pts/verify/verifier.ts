@@ -28,10 +28,10 @@ import type { PaAttribute } from '../../tnc/pa/attribute.ts';
 import { Pen } from '../../tnc/pa/constants.ts';
 import type { IetfPaTncError } from '../../tnc/pa/attrs/ietf/pa-tnc-error.ts';
 import {
+  PTS_DEFAULT_MEAS_ALGOS,
   PtsDhGroup,
   PtsError,
   PtsErrorName,
-  PtsMeasAlgo,
   PtsProtoCaps,
   PtsReqFuncCompEvidFlag,
   measAlgoHash,
@@ -148,7 +148,7 @@ export class PtsVerifier {
   }
 
   #algorithms(): number {
-    return this.#o.measAlgorithms ?? PtsMeasAlgo.SHA384 | PtsMeasAlgo.SHA256 | PtsMeasAlgo.SHA1;
+    return this.#o.measAlgorithms ?? PTS_DEFAULT_MEAS_ALGOS;
   }
   #groups(): number {
     return (this.#o.dhGroups ?? PTS_SUPPORTED_DH_GROUPS) & PTS_SUPPORTED_DH_GROUPS;

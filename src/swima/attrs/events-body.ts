@@ -10,6 +10,7 @@
  * |   per event: EID(32), Timestamp (20 bytes, RFC 3339 UTC), record (record.ts, the action in its 6th byte)
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  */
+import { utf8 } from '../../common/index.ts';
 import type { Reader, Writer } from '../../common/index.ts';
 import { SWIMA_TIMESTAMP_SIZE } from '../constants.ts';
 import { MIN_RECORD_SIZE, readRecord, writeRecord } from './record.ts';
@@ -37,7 +38,7 @@ export function writeEvents(w: Writer, a: SwimaEventsBody, withRecord: boolean):
   w.u8(a.flags).u24(a.events.length).u32(a.requestId).u32(a.eidEpoch).u32(a.lastEid).u32(a.lastConsultedEid);
   for (const e of a.events) {
     const t = new Uint8Array(SWIMA_TIMESTAMP_SIZE);
-    t.set(new TextEncoder().encode(e.timestamp).subarray(0, SWIMA_TIMESTAMP_SIZE));
+    t.set(utf8(e.timestamp).subarray(0, SWIMA_TIMESTAMP_SIZE));
     w.u32(e.eid).bytes(t);
     writeRecord(w, e.record, e.action, withRecord);
   }
