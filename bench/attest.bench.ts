@@ -62,6 +62,7 @@ import type { TreeDevice } from './lib/attest-pair.ts';
 import { countBatchBytes, exchange, pgServerCpuMs, timedImv } from './lib/attest-exchange.ts';
 import { recordingImc, softAik, softQuoteImc } from './lib/attest-replay.ts';
 import type { Recording, SoftAik } from './lib/attest-replay.ts';
+import { percentile } from './lib/stats.ts';
 
 type StoreName = 'sqlite' | 'postgres';
 const PRODUCT = 'Bench Device OS 1.0 x86_64';
@@ -98,12 +99,6 @@ function options(args: string[]): Options {
   };
   if (o.hashes < o.files) throw new Error('--hashes must be at least --files');
   return o;
-}
-
-/** Nearest-rank percentile. */
-function pct(xs: readonly number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? 0;
 }
 
 /** The device's reference manifest (sha256sum form) as path → digest. */
@@ -178,11 +173,17 @@ async function measureCpu(
   }
   const db1 = t.dbCpuMs?.();
   const dbMsPerAttestation = db0 !== undefined && db1 !== undefined ? (db1 - db0) / o.runs : undefined;
-  const f = { p50: pct(server, 50), p99: pct(server, 99), imvP50: pct(imv, 50), bytes, dbMsPerAttestation };
+  const f = {
+    p50: percentile(server, 50),
+    p99: percentile(server, 99),
+    imvP50: percentile(imv, 50),
+    bytes,
+    dbMsPerAttestation,
+  };
   log(
     `${t.name}: verifier CPU per attestation p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms ` +
       `(IMV alone p50 ${f.imvP50.toFixed(1)} ms${dbMsPerAttestation !== undefined ? `, PostgreSQL server ${dbMsPerAttestation.toFixed(1)} ms` : ''}); ` +
-      `→ verifier alone ≤ ${(1000 / f.p50).toFixed(0)}/s per core; exchange wall p50 ${pct(wall, 50).toFixed(0)} ms ` +
+      `→ verifier alone ≤ ${(1000 / f.p50).toFixed(0)}/s per core; exchange wall p50 ${percentile(wall, 50).toFixed(0)} ms ` +
       `with the swtpm collector; ${bytes} bytes on the wire`,
   );
   return f;

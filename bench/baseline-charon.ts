@@ -17,6 +17,7 @@ import { startCharon } from '../test/support/charon.ts';
 import type { Charon, CharonSettings, LogLevels } from '../test/support/charon.ts';
 import { waitFor } from '../test/support/proc.ts';
 import { ConfigError, StateError } from '../src/common/errors.ts';
+import { percentile } from './lib/stats.ts';
 
 export interface ConnOptions {
   me: TestbedHost;
@@ -241,13 +242,6 @@ export interface PingStats {
   p99: number;
   max: number;
   mean: number;
-}
-
-/** Nearest-rank percentile of sorted values (p in 0..100). */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (!sorted.length) return Number.NaN;
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
-  return sorted[rank - 1] as number;
 }
 
 /** Parses `ping` output: RTTs (`time=… ms`) and the transmitted/received counts. */

@@ -35,6 +35,7 @@ import { TPM2B_PUBLIC } from '../src/tpm/types/public.ts';
 import { TPMT_SIGNATURE } from '../src/tpm/types/signature.ts';
 import { checkQuote } from '../src/tpm/verify-quote.ts';
 import { concat, toHex } from '../src/common/bytes.ts';
+import { median } from './lib/stats.ts';
 import { tmpdir } from 'node:os';
 import { mkdtempSync } from 'node:fs';
 
@@ -76,11 +77,6 @@ function ensureTree(log: (s: string) => void): void {
   log(
     `created ${SMALL + LARGE} files (${(bytes / 1e6).toFixed(0)} MB) in ${((performance.now() - t) / 1000).toFixed(1)} s`,
   );
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 /** Median CPU time (user + system of this process, ms) of n runs: per-core cost, unaffected by other load. */

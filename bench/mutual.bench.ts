@@ -35,7 +35,7 @@ import { IkeState } from '../src/ike/sa/ike-sa.ts';
 import { ChildState } from '../src/ike/sa/child-sa.ts';
 import { result, type BenchResult } from '../test/support/harness.ts';
 import { hasCommand, isRoot } from '../test/support/env.ts';
-import { percentile } from './baseline-charon.ts';
+import { percentile } from './lib/stats.ts';
 import {
   attestSection,
   attestedConnection,
@@ -170,11 +170,7 @@ function check(initiator: IkeSa, responder: IkeSa): void {
 
 function stats(s: Series) {
   const ms = s.setups.map((x) => x.ms).sort((x, y) => x - y);
-  const med = (f: (x: Setup) => number) =>
-    percentile(
-      s.setups.map(f).sort((x, y) => x - y),
-      50,
-    );
+  const med = (f: (x: Setup) => number) => percentile(s.setups.map(f), 50);
   return {
     p50: percentile(ms, 50),
     p99: percentile(ms, 99),

@@ -17,6 +17,7 @@ import { POSTGRES_COMMANDS, startPostgres } from '../test/support/postgres.ts';
 import { openStore } from '../src/refdb/open.ts';
 import type { RefStore } from '../src/refdb/store.ts';
 import type { FileHashRow } from '../src/refdb/types.ts';
+import { median } from './lib/stats.ts';
 
 export interface RefdbBenchOptions {
   hashes?: number;
@@ -36,11 +37,6 @@ function rows(n: number): FileHashRow[] {
   for (let i = 0; i < n; i++)
     out[i] = { path: pathOf(i), algo: 'sha256', digest: (i * 2654435761).toString(16).padStart(64, '0').slice(-64) };
   return out;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? 0;
 }
 
 async function perFileLookup(store: RefStore, product: number, paths: string[]): Promise<number> {

@@ -3,9 +3,10 @@
  * suite in test/contract/refdb runs on both). Bulk work (reference hash and package imports, verifier lookups) is
  * one statement per batch over a row source (`Dialect.rows`), never one per file.
  *
- * Its lookup methods satisfy the interfaces the verifiers take by injection (see lookup.ts); verifier code never
- * imports this module.
+ * Its lookup methods back the interfaces the verifiers take by injection (adapted in verifier-references.ts);
+ * verifier code never imports this module.
  */
+import { toHex } from '../common/bytes.ts';
 import { ConfigError, LimitError, ParseError } from '../common/errors.ts';
 import { DIGEST_SIZE, isHashName, type HashName } from '../measure/hash.ts';
 import { LATEST_VERSION, migrate, schemaVersion, type MigrateResult } from './migrations.ts';
@@ -81,6 +82,10 @@ function deviceOf(r: Row): Device {
   };
 }
 
+function groupOf(r: Row): Group {
+  return { id: num(r.id), name: str(r.name), parent: optNum(r.parent), tofu: bool(r.tofu) };
+}
+
 function sessionOf(r: Row): Session {
   return {
     id: num(r.id),
@@ -121,10 +126,6 @@ function checkDigest(algo: string, hex: string, where: string): void {
   if (hex.length !== 2 * DIGEST_SIZE[algo] || !HEX.test(hex)) throw new ParseError(`invalid ${algo} digest`, 0, where);
 }
 
-function hexOf(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-}
-
 export interface PolicyInput {
   type: PolicyTypeValue;
   name: string;
@@ -153,14 +154,7 @@ export interface SessionInput {
   product?: number | null;
 }
 
-export interface WorkItemInput {
-  enforcement: number;
-  type: PolicyTypeValue;
-  argStr: string;
-  argInt: number;
-  recFail: number;
-  recNoResult: number;
-}
+export type WorkItemInput = Pick<WorkItem, 'enforcement' | 'type' | 'argStr' | 'argInt' | 'recFail' | 'recNoResult'>;
 
 export interface ResultFilter {
   session?: number;
@@ -268,22 +262,17 @@ export class RefStore {
   }
 
   async listGroups(): Promise<Group[]> {
-    return (await this.#x.all('SELECT id, name, parent, tofu FROM groups ORDER BY id')).map((r) => ({
-      id: num(r.id),
-      name: str(r.name),
-      parent: optNum(r.parent),
-      tofu: bool(r.tofu),
-    }));
+    return (await this.#x.all('SELECT id, name, parent, tofu FROM groups ORDER BY id')).map(groupOf);
   }
 
   async groupByName(name: string): Promise<Group | undefined> {
     const r = await this.#x.get('SELECT id, name, parent, tofu FROM groups WHERE name = ?', [name]);
-    return r ? { id: num(r.id), name: str(r.name), parent: optNum(r.parent), tofu: bool(r.tofu) } : undefined;
+    return r ? groupOf(r) : undefined;
   }
 
   async group(id: number): Promise<Group | undefined> {
     const r = await this.#x.get('SELECT id, name, parent, tofu FROM groups WHERE id = ?', [id]);
-    return r ? { id: num(r.id), name: str(r.name), parent: optNum(r.parent), tofu: bool(r.tofu) } : undefined;
+    return r ? groupOf(r) : undefined;
   }
 
   async addGroupMember(group: number, device: number): Promise<void> {
@@ -898,7 +887,7 @@ export class RefStore {
   async addComponentHashes(component: number, device: number, rows: readonly ComponentHash[]): Promise<void> {
     await this.transaction(async (s) => {
       for (const h of rows) {
-        checkDigest(h.algo, hexOf(h.digest), 'component_hashes.digest');
+        checkDigest(h.algo, toHex(h.digest), 'component_hashes.digest');
         await s.#x.run(
           'INSERT INTO component_hashes (component, device, seq_no, pcr, algo, digest) VALUES (?, ?, ?, ?, ?, ?) ' +
             'ON CONFLICT (component, device, algo, seq_no) DO UPDATE SET pcr = excluded.pcr, digest = excluded.digest',

@@ -21,6 +21,7 @@ import { sleep, waitFor } from '../support/proc.ts';
 import type { Proc } from '../support/proc.ts';
 import { controlRequest } from '../../src/daemon/control.ts';
 import type { SaInfo } from '../../src/ike/engine.ts';
+import type { ChildSaCounters } from '../../src/ike/dataplane.ts';
 import { BENCH_SETTINGS, pingStats, pskSwanctlConf } from '../../bench/baseline-charon.ts';
 import type { ConnOptions } from '../../bench/baseline-charon.ts';
 import { Reader, Writer, fromHex } from '../../src/common/bytes.ts';
@@ -31,15 +32,7 @@ type Ctx = { scenario: (name: string, fn: () => Promise<string | void>) => Promi
 const ROOT = resolve(import.meta.dirname, '../..');
 const NODE = process.execPath;
 
-export interface ChildCounters {
-  bytesIn: number;
-  bytesOut: number;
-  packetsIn: number;
-  packetsOut: number;
-  replayDrops: number;
-  icvFailures: number;
-}
-export type ListedSa = SaInfo & { children: (SaInfo['children'][number] & { counters?: ChildCounters })[] };
+export type ListedSa = SaInfo & { children: (SaInfo['children'][number] & { counters?: ChildSaCounters })[] };
 
 export interface Attestd {
   host: TestbedHost;
@@ -152,11 +145,11 @@ export async function setupEspBed(
 }
 
 /** Counters of our (left) side's installed CHILD_SA(s), summed. */
-export async function ourCounters(bed: EspBed): Promise<ChildCounters> {
-  const sum: ChildCounters = { bytesIn: 0, bytesOut: 0, packetsIn: 0, packetsOut: 0, replayDrops: 0, icvFailures: 0 };
+export async function ourCounters(bed: EspBed): Promise<ChildSaCounters> {
+  const sum: ChildSaCounters = { bytesIn: 0, bytesOut: 0, packetsIn: 0, packetsOut: 0, replayDrops: 0, icvFailures: 0 };
   for (const sa of await bed.ours.list())
     for (const c of sa.children)
-      if (c.counters) for (const k of Object.keys(sum) as (keyof ChildCounters)[]) sum[k] += c.counters[k];
+      if (c.counters) for (const k of Object.keys(sum) as (keyof ChildSaCounters)[]) sum[k] += c.counters[k];
   return sum;
 }
 

@@ -14,7 +14,7 @@
  * RFC 3948 §2.2) is handed to ISAKMP, a single 0xff octet is a NAT-keepalive, anything else is ESP. Checked on
  * charon↔charon captures (frame.protocols `eth:ethertype:ip:udp:udpencap:isakmp` for IKE_AUTH on 4500).
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Reader, fromHex, toHex } from '../../src/common/bytes.ts';
@@ -534,13 +534,4 @@ export async function decodeIke(pcap: string): Promise<{ ike: IkePacket[]; esp: 
     }
   }
   return { ike, esp, errors };
-}
-
-/** Size of a capture file in bytes (0 if missing). */
-export function captureSize(file: string): number {
-  try {
-    return statSync(file).size;
-  } catch {
-    return 0;
-  }
 }

@@ -1,7 +1,7 @@
 /**
  * Writes UDP datagrams into a pcap file (libpcap format, Ethernet/IPv4/UDP framing) and has tshark dissect it, so
  * tests can assert that Wireshark's independent IKEv2 dissector reads our bytes without malformed or expert errors.
- * Used by the IKE message tests and the interop suites.
+ * Used by the IKE message tests.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -75,11 +75,6 @@ export function pcapOf(datagrams: readonly UdpDatagram[]): Uint8Array {
     w.u32le(frame.byteLength).u32le(frame.byteLength).bytes(frame);
   });
   return w.finish();
-}
-
-/** Writes the datagrams as a pcap file (for attaching to a failed interop scenario). */
-export function writePcap(path: string, datagrams: readonly UdpDatagram[]): void {
-  writeFileSync(path, pcapOf(datagrams));
 }
 
 /** A row of Wireshark's IKEv2 decryption table (uat ikev2_decryption_table). */

@@ -13,18 +13,10 @@
  */
 import { DatabaseSync } from 'node:sqlite';
 import { ConfigError } from '../../common/errors.ts';
-import type { HashName } from '../../measure/hash.ts';
+import { measAlgoHash } from '../../pts/constants.ts';
 import { bytes, num, optNum, str, type Row } from '../sql.ts';
 import { joinPath, type RefStore } from '../store.ts';
-import { isPolicyType, type FileHashRow } from '../types.ts';
-
-/** strongSwan's PTS measurement algorithm ids (pts_meas_algo.h) → our hash names. */
-export const PTS_MEAS_ALGO: ReadonlyMap<number, HashName> = new Map<number, HashName>([
-  [1 << 15, 'sha1'],
-  [1 << 14, 'sha256'],
-  [1 << 13, 'sha384'],
-  [1 << 12, 'sha512'],
-]);
+import { isPolicyType, type FileHashRow, type PackageVersionRow } from '../types.ts';
 
 export type StrongswanImportCounts = Record<string, number>;
 
@@ -156,10 +148,7 @@ async function importFrom(store: RefStore, src: DatabaseSync): Promise<Strongswa
       if (str(r.name) && num(r.blacklist)) await s.setPackageBlacklist(str(r.name), true);
     }
     const versions = new Map<number, { product: number; label: string }>();
-    const byProduct = new Map<
-      number,
-      { name: string; release: string; security: boolean; blacklist: boolean; time: number }[]
-    >();
+    const byProduct = new Map<number, PackageVersionRow[]>();
     for (const r of all('versions', 'SELECT * FROM versions')) {
       const product = products.get(num(r.product));
       const pkg = packages.get(num(r.package)) ?? '';
@@ -182,7 +171,7 @@ async function importFrom(store: RefStore, src: DatabaseSync): Promise<Strongswa
     const fhCols = tables.has('file_hashes') ? columns('file_hashes') : new Set<string>();
     const hashGroups = new Map<string, { product: number; version: string; rows: FileHashRow[] }>();
     for (const r of all('file_hashes', 'SELECT * FROM file_hashes')) {
-      const algo = PTS_MEAS_ALGO.get(num(r.algo));
+      const algo = measAlgoHash(num(r.algo));
       const path = files.get(num(r.file));
       let target: { product: number; label: string } | undefined;
       if (fhCols.has('version') && optNum(r.version)) target = versions.get(num(r.version));
@@ -217,7 +206,7 @@ async function importFrom(store: RefStore, src: DatabaseSync): Promise<Strongswa
     for (const r of all('component_hashes', 'SELECT * FROM component_hashes ORDER BY id')) {
       const c = components.get(num(r.component));
       const d = devices.get(num(r.key));
-      const algo = PTS_MEAS_ALGO.get(num(r.algo));
+      const algo = measAlgoHash(num(r.algo));
       if (c === undefined || d === undefined || !algo) {
         count('component_hashes_skipped');
         continue;

@@ -42,7 +42,7 @@ import type { EapPacket } from '../../../src/eap/packet.ts';
 import { TlsTunnel } from '../../../src/eap/ttls/tunnel.ts';
 import type { TlsClientOptions } from '../../../src/eap/ttls/tunnel.ts';
 import { TtlsFramer } from '../../../src/eap/ttls/fragments.ts';
-import { randomSpi } from './ike-craft.ts';
+import { initMessage, randomSpi } from './ike-craft.ts';
 
 const FLAG_INITIATOR = 0x08;
 const FLAG_RESPONSE = 0x20;
@@ -128,16 +128,7 @@ export class ScriptedInitiator {
   async #init(): Promise<void> {
     const ke = createKeyExchange(31);
     const ni = new Uint8Array(randomBytes(32));
-    const transforms = parseProposals('aes256gcm16-prfsha256-x25519', 'ike')[0]!;
-    const req = encodeMessage({
-      header: this.#header(ExchangeType.IKE_SA_INIT, 0),
-      encrypted: false,
-      payloads: [
-        { type: PayloadType.SA, proposals: [{ num: 1, protocol: ProtocolId.IKE, spi: new Uint8Array(0), transforms }] },
-        { type: PayloadType.KE, group: 31, data: ke.publicValue() },
-        { type: PayloadType.NONCE, data: ni },
-      ],
-    });
+    const req = encodeMessage(initMessage(this.spiI, ke.publicValue(), ni));
     try {
       const bytes = await this.#roundTrip(req, 0, false);
       if (!bytes) throw new Error('no answer to IKE_SA_INIT');

@@ -1,8 +1,8 @@
 /**
  * Our side of an EAP interop scenario, run inside a test-bed namespace as its own process:
  * `node test/interop/lib/eap-runner.ts <config.json>`. An IkeEngine on real UDP sockets (ports 500/4500) with our
- * EapProvider, initiating or answering one connection; it prints one line `RESULT <json>` and exits.
- * (The daemon's EAP wiring does not exist yet, so the suite drives the engine directly.)
+ * EapProvider, initiating or answering one connection; it prints one line `RESULT <json>` (with our EAP server's
+ * outcome and inner identity) and exits.
  */
 import { readFileSync } from 'node:fs';
 import { X509Certificate, createPrivateKey } from 'node:crypto';

@@ -17,11 +17,13 @@ export function randomSpi(): bigint {
   return new Reader(randomBytes(8)).u64('spi') | 1n;
 }
 
-/** An IKE_SA_INIT request offering aes256gcm16-prfsha256-x25519 with a fresh X25519 key, optionally with a COOKIE. */
-export function initRequest(spiI = randomSpi(), cookie?: Uint8Array): Uint8Array {
-  const ke = createKeyExchange(31);
+/**
+ * The IKE_SA_INIT request offering aes256gcm16-prfsha256-x25519 with this X25519 public value and nonce, optionally
+ * with a COOKIE (for initiators that go on with the exchange and keep the key and nonce).
+ */
+export function initMessage(spiI: bigint, kePublic: Uint8Array, ni: Uint8Array, cookie?: Uint8Array): IkeMessage {
   const transforms = parseProposals('aes256gcm16-prfsha256-x25519', 'ike')[0]!;
-  const msg: IkeMessage = {
+  return {
     header: {
       spiI,
       spiR: 0n,
@@ -46,12 +48,20 @@ export function initRequest(spiI = randomSpi(), cookie?: Uint8Array): Uint8Array
           ]
         : []),
       { type: PayloadType.SA, proposals: [{ num: 1, protocol: ProtocolId.IKE, spi: new Uint8Array(0), transforms }] },
-      { type: PayloadType.KE, group: 31, data: ke.publicValue() },
-      { type: PayloadType.NONCE, data: new Uint8Array(randomBytes(32)) },
+      { type: PayloadType.KE, group: 31, data: kePublic },
+      { type: PayloadType.NONCE, data: ni },
     ],
   } as IkeMessage;
-  ke.dispose();
-  return encodeMessage(msg);
+}
+
+/** An IKE_SA_INIT request (see initMessage) with a fresh X25519 key and nonce, optionally with a COOKIE. */
+export function initRequest(spiI = randomSpi(), cookie?: Uint8Array): Uint8Array {
+  const ke = createKeyExchange(31);
+  try {
+    return encodeMessage(initMessage(spiI, ke.publicValue(), new Uint8Array(randomBytes(32)), cookie));
+  } finally {
+    ke.dispose();
+  }
 }
 
 /** What a response to an IKE_SA_INIT request was: a COOKIE demand, another notify, or a full answer. */

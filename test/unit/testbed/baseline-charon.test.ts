@@ -1,17 +1,12 @@
-// bench/baseline-charon.ts: the charon ↔ charon baseline the benches compare against.
+// bench/baseline-charon.ts: the charon ↔ charon baseline the benches compare against (and bench/lib/stats.ts's
+// percentile, its RTT summary).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { requires } from '../../support/env.ts';
 import { CHARON } from '../../support/charon.ts';
-import {
-  iperf3Between,
-  parsePing,
-  percentile,
-  pingStats,
-  setupCharonPair,
-  swanctlConf,
-} from '../../../bench/baseline-charon.ts';
+import { iperf3Between, parsePing, pingStats, setupCharonPair, swanctlConf } from '../../../bench/baseline-charon.ts';
+import { percentile } from '../../../bench/lib/stats.ts';
 import type { TestbedHost } from '../../support/netns.ts';
 
 test('percentile is nearest-rank and monotone in p', () => {
