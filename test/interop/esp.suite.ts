@@ -153,16 +153,34 @@ export async function ourCounters(bed: EspBed): Promise<ChildSaCounters> {
   return sum;
 }
 
-/** Captures one ESP-in-UDP packet arriving at `host` (UDP payload), while `traffic` runs. */
+/**
+ * Captures one ESP-in-UDP packet arriving at `host` (UDP payload). tcpdump must be listening before the traffic
+ * starts (on a loaded machine it takes a while), and `traffic` is repeated until a packet is caught or 15 s pass.
+ */
 export async function captureEsp(tb: Testbed, host: TestbedHost, traffic: () => Promise<unknown>): Promise<Uint8Array> {
   const filter = `udp dst port 4500 and dst host ${host.addr} and udp[8:4] != 0 and greater 120`;
-  const dump = tb.exec(host, 'tcpdump', ['-i', host.iface, '-n', '-c', '1', '-x', '-Q', 'in', filter], {
-    timeoutMs: 10_000,
-    allowFail: true,
-  });
-  await sleep(300);
-  await traffic();
-  const r = await dump;
+  const dump = tb.spawn(
+    host,
+    'tcpdump',
+    ['-i', host.iface, '-n', '-l', '--immediate-mode', '-c', '1', '-x', '-Q', 'in', filter],
+    {
+      name: `tcpdump ${host.name}`,
+    },
+  );
+  try {
+    await waitFor(() => (dump.exitStatus() ? true : /listening on/.test(dump.stderr())), {
+      what: `tcpdump listening on ${host.name}`,
+      timeoutMs: 10_000,
+      detail: () => dump.stderr(),
+    });
+    const deadline = Date.now() + 15_000;
+    while (!dump.exitStatus() && Date.now() < deadline) await traffic();
+  } finally {
+    if (!dump.exitStatus()) await dump.stop({ graceMs: 1000 });
+  }
+  // 'exit' can come before the last of stdout: give the pipe a moment.
+  for (let i = 0; i < 20 && !/^\s+0x[0-9a-f]+:/m.test(dump.stdout()); i++) await sleep(50);
+  const r = { stdout: dump.stdout(), stderr: dump.stderr() };
   const hex = [...r.stdout.matchAll(/^\s+0x[0-9a-f]+:\s+((?:[0-9a-f]{4}\s?)+)/gm)]
     .map((m) => (m[1] ?? '').replace(/\s/g, ''))
     .join('');

@@ -419,7 +419,10 @@ export async function run({ scenario, log }: { scenario: Scenario; log: (s: stri
           what: 'charon DPD request',
           timeoutMs: 6000,
         });
-        await sleep(300);
+        await waitFor(() => /parsed INFORMATIONAL response/.test(charon.log().slice(mark)), {
+          what: 'charon receiving our DPD response',
+          timeoutMs: 6000,
+        });
         await assertUp(bed);
       },
       (ike) => {
