@@ -419,7 +419,8 @@ export async function run({ scenario, log }: { scenario: Scenario; log: (s: stri
           what: 'charon DPD request',
           timeoutMs: 6000,
         });
-        await waitFor(() => /parsed INFORMATIONAL response/.test(charon.log().slice(mark)), {
+        // charon logs the DPD response only as a received packet (no 'parsed' line at these log levels).
+        await waitFor(() => /sending DPD request[\s\S]*received packet: from /.test(charon.log().slice(mark)), {
           what: 'charon receiving our DPD response',
           timeoutMs: 6000,
         });
