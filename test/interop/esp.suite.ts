@@ -277,7 +277,7 @@ async function replayAndIcvScenario(bed: EspBed): Promise<string> {
   await sendUdp(right.ns, left.addr, 4500, esp);
   await waitFor(async () => (await ourCounters(bed)).replayDrops > c0.replayDrops || undefined, {
     what: 'replay drop counted',
-    timeoutMs: 3000,
+    timeoutMs: 10_000,
   });
   // Same packet, sequence number far ahead (so it passes the replay pre-check) and one ciphertext bit flipped.
   const r = new Reader(esp, 'esp');
@@ -293,7 +293,7 @@ async function replayAndIcvScenario(bed: EspBed): Promise<string> {
   await sendUdp(right.ns, left.addr, 4500, forged);
   await waitFor(async () => (await ourCounters(bed)).icvFailures > c0.icvFailures || undefined, {
     what: 'ICV failure counted',
-    timeoutMs: 3000,
+    timeoutMs: 10_000,
   });
   // The window did not move: fresh traffic still flows.
   const p = await pingStats(tb, right, left.inner, 5);
