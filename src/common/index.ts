@@ -5,3 +5,4 @@ export * from './diag.ts';
 export * from './clock.ts';
 export * from './rng.ts';
 export * from './names.ts';
+export * from './ip.ts';

@@ -15,11 +15,12 @@
 import { isDeclaredError, ParseError, VerifyError } from '../common/errors.ts';
 import { publish } from '../common/diag.ts';
 import { wipe } from '../common/bytes.ts';
+import { ipToBytes } from '../common/ip.ts';
 import { systemRng } from '../common/rng.ts';
 import type { Rng } from '../common/rng.ts';
 import { createEspCipher, espHeader } from '../crypto/esp.ts';
 import type { EspCipher } from '../crypto/esp.ts';
-import { addressBytes, icmpTooBig, IpProto, ipv4Header, ipv6Header, parseIp } from './ip.ts';
+import { icmpTooBig, IpProto, ipv4Header, ipv6Header, parseIp } from './ip.ts';
 import type { IpInfo } from './ip.ts';
 import { ReplayWindow } from './replay.ts';
 import { inboundAllowed, Spd } from './spd.ts';
@@ -126,8 +127,8 @@ export class EspEngine {
     this.remove(config.spiIn);
     const inbound = createEspCipher(config.suite, config.encrIn, config.integIn, this.#rng);
     const outbound = createEspCipher(config.suite, config.encrOut, config.integOut, this.#rng);
-    const remoteAddr = addressBytes(config.remote.address);
-    const localAddr = addressBytes(config.local.address);
+    const remoteAddr = ipToBytes(config.remote.address);
+    const localAddr = ipToBytes(config.local.address);
     const limit = this.#seqLimit ?? (config.esn ? Number.MAX_SAFE_INTEGER : TWO32 - 1);
     const margin = Math.min(this.#seqMargin ?? 2 ** 20, Math.floor(limit / 10));
     const state: SaState = {

@@ -40,6 +40,13 @@ export interface IpInfo {
 
 const PORTS = new Set<number>([IpProto.TCP, IpProto.UDP, IpProto.SCTP, 136 /* UDP-Lite */]);
 
+/** The transport header's ports when `present` (TCP, UDP, UDP-Lite, SCTP all start with them), else zeros. */
+function readPorts(r: Reader, present: boolean): { srcPort: number; dstPort: number } {
+  if (!present) return { srcPort: 0, dstPort: 0 };
+  const ports = r.sub(4, 'ports');
+  return { srcPort: ports.u16('srcPort'), dstPort: ports.u16('dstPort') };
+}
+
 /** Parses an IPv4 or IPv6 header; ParseError when it is truncated or inconsistent with the packet length. */
 export function parseIp(packet: Uint8Array): IpInfo {
   const r = new Reader(packet, 'ip');
@@ -61,8 +68,7 @@ export function parseIp(packet: Uint8Array): IpInfo {
     const dst = r.bytes(4, 'dst');
     r.skip(headerLength - 20, 'options');
     const firstFragment = (frag & 0x1fff) === 0;
-    const ports =
-      firstFragment && PORTS.has(protocol) && totalLength - headerLength >= 4 ? r.sub(4, 'ports') : undefined;
+    const hasPorts = firstFragment && PORTS.has(protocol) && totalLength - headerLength >= 4;
     return {
       version: 4,
       headerLength,
@@ -70,8 +76,7 @@ export function parseIp(packet: Uint8Array): IpInfo {
       protocol,
       src,
       dst,
-      srcPort: ports ? ports.u16('srcPort') : 0,
-      dstPort: ports ? ports.u16('dstPort') : 0,
+      ...readPorts(r, hasPorts),
       df: (frag & 0x4000) !== 0,
     };
   }
@@ -85,7 +90,6 @@ export function parseIp(packet: Uint8Array): IpInfo {
     const totalLength = 40 + payloadLength;
     if (totalLength > packet.byteLength)
       r.fail('payloadLength', `${payloadLength} does not fit the ${packet.byteLength}-byte packet`, 4);
-    const ports = PORTS.has(protocol) && payloadLength >= 4 ? r.sub(4, 'ports') : undefined;
     return {
       version: 6,
       headerLength: 40,
@@ -93,8 +97,7 @@ export function parseIp(packet: Uint8Array): IpInfo {
       protocol,
       src,
       dst,
-      srcPort: ports ? ports.u16('srcPort') : 0,
-      dstPort: ports ? ports.u16('dstPort') : 0,
+      ...readPorts(r, PORTS.has(protocol) && payloadLength >= 4),
       df: true,
     };
   }
@@ -167,38 +170,4 @@ export function icmpTooBig(packet: Uint8Array, info: IpInfo, mtu: number, from: 
     .bytes(ipv6Header(from, info.src, IpProto.ICMPV6, len))
     .bytes(icmp)
     .finish();
-}
-
-/** The bytes of a textual IPv4 or IPv6 address (as `node:net` would accept); ParseError otherwise. */
-export function addressBytes(text: string): Uint8Array {
-  const fail = (): never =>
-    new Reader(new Uint8Array(0), `address ${JSON.stringify(text)}`).fail('', 'not an IP address', 0);
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) {
-    const parts = text.split('.').map(Number);
-    if (parts.some((p) => p > 255)) fail();
-    return Uint8Array.from(parts);
-  }
-  if (!text.includes(':')) return fail();
-  let s = text;
-  let tail: number[] = [];
-  const v4 = /:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(s);
-  if (v4) {
-    const b = addressBytes(v4[1] as string);
-    tail = [((b[0] as number) << 8) | (b[1] as number), ((b[2] as number) << 8) | (b[3] as number)];
-    s = s.slice(0, v4.index + 1);
-  }
-  const halves = s.split('::');
-  if (halves.length > 2) fail();
-  const words = (h: string | undefined) => (h ? h.split(':').filter((x) => x !== '') : []);
-  const head = words(halves[0]);
-  const rest = halves.length === 2 ? words(halves[1]) : [];
-  const parse = (w: string) => (/^[0-9a-fA-F]{1,4}$/.test(w) ? parseInt(w, 16) : fail());
-  const hw = head.map(parse);
-  const rw = rest.map(parse);
-  const given = hw.length + rw.length + tail.length;
-  if (given > 8 || (halves.length === 1 && given !== 8)) fail();
-  const all = [...hw, ...new Array<number>(8 - given).fill(0), ...rw, ...tail];
-  const w = new Writer(16);
-  for (const x of all) w.u16(x);
-  return w.finish();
 }

@@ -5,6 +5,7 @@
  * the new SA as soon as a rekey installs it). Inbound, the decrypted inner packet must lie within the selectors of
  * the SA it arrived on (§5.2).
  */
+import { ipToText } from '../common/ip.ts';
 import type { EspSelector } from './types.ts';
 import type { IpInfo } from './ip.ts';
 
@@ -108,12 +109,9 @@ function toBig(b: Uint8Array): bigint {
 }
 
 function formatAddr(v: bigint, bytes: number): string {
-  const out: number[] = [];
-  for (let i = bytes - 1; i >= 0; i--) out.push(Number((v >> BigInt(i * 8)) & 0xffn));
-  if (bytes === 4) return out.join('.');
-  const words: string[] = [];
-  for (let i = 0; i < 16; i += 2) words.push((((out[i] as number) << 8) | (out[i + 1] as number)).toString(16));
-  return words.join(':');
+  const out = new Uint8Array(bytes);
+  for (let i = 0; i < bytes; i++) out[bytes - 1 - i] = Number((v >> BigInt(i * 8)) & 0xffn);
+  return ipToText(out);
 }
 
 /** The selector's address range as the fewest CIDR prefixes (for routes through the TUN device). */

@@ -4,10 +4,10 @@
  * JSON-able objects; this file parses options, opens the transport and prints (JSON with --json, else text).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createPublicKey } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { fromHex, toHex } from '../../common/bytes.ts';
 import { ConfigError } from '../../common/errors.ts';
+import { parsePublicKey } from '../../crypto/pem.ts';
 import { Tpm } from '../../tpm/client.ts';
 import { DEFAULT_AIK_HANDLE } from '../../tpm/aik.ts';
 import { createAik, quote, readEk, readPcrs, tpmInfo, verifyQuote } from '../../tpm/cli.ts';
@@ -61,11 +61,7 @@ function parseNonce(s: string): string {
 
 /** An AIK public key file: DER or PEM SubjectPublicKeyInfo → DER hex. */
 function readSpki(file: string): string {
-  const b = readFileSync(file);
-  const pem = b.subarray(0, 64).toString('latin1').includes('-----BEGIN');
-  const key = createPublicKey(
-    pem ? { key: b.toString('latin1'), format: 'pem' } : { key: b, format: 'der', type: 'spki' },
-  );
+  const key = parsePublicKey(readFileSync(file));
   return toHex(new Uint8Array(key.export({ format: 'der', type: 'spki' })));
 }
 

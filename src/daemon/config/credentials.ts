@@ -16,6 +16,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { ConfigError } from '../../common/errors.ts';
 import { x509 } from '../../common/x509.ts';
+import { findPem, parsePublicKey } from '../../crypto/pem.ts';
 import { formatPos } from './settings.ts';
 import { readSwanctl } from './swanctl.ts';
 import type { AuthRound, KeyPassphrase, Secret, SwanctlConfig } from './types.ts';
@@ -46,8 +47,6 @@ export interface Credentials {
   cacert(ref: string): x509.X509Certificate;
 }
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/;
-
 /** Regular files directly in a folder (load_creds.c: enumerator_create_directory + S_ISREG, no recursion), sorted. */
 function listFiles(dir: string): string[] {
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return [];
@@ -58,13 +57,9 @@ function listFiles(dir: string): string[] {
 
 /** A certificate from PEM (the first CERTIFICATE block) or DER bytes. */
 export function parseCertificate(data: Uint8Array, what: string): x509.X509Certificate {
-  const text = new TextDecoder('latin1').decode(data);
   try {
-    if (text.includes('-----BEGIN CERTIFICATE-----')) {
-      const m = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(text);
-      return new x509.X509Certificate(m![0]);
-    }
-    return new x509.X509Certificate(new Uint8Array(data));
+    const pem = findPem(data, 'CERTIFICATE');
+    return new x509.X509Certificate(pem ? pem.text : new Uint8Array(data));
   } catch (e) {
     throw new ConfigError(`${what}: not an X.509 certificate (PEM or DER): ${(e as Error).message}`, { cause: e });
   }
@@ -75,13 +70,12 @@ export function parseCertificate(data: Uint8Array, what: string): x509.X509Certi
  * SEC1, encrypted PKCS#8). `passphrases` are tried in order for encrypted keys.
  */
 export function parsePrivateKey(data: Uint8Array, what: string, passphrases: string[] = []): KeyObject {
-  const text = new TextDecoder('latin1').decode(data);
-  const pem = PEM_BLOCK.exec(text);
+  const pem = findPem(data);
   const encrypted = pem
-    ? pem[1] === 'ENCRYPTED PRIVATE KEY' || /Proc-Type:\s*4,ENCRYPTED/.test(pem[0])
+    ? pem.label === 'ENCRYPTED PRIVATE KEY' || /Proc-Type:\s*4,ENCRYPTED/.test(pem.text)
     : isEncryptedPkcs8Der(data);
   const attempts: ((pass: string | undefined) => KeyObject)[] = pem
-    ? [(passphrase) => createPrivateKey({ key: pem[0], format: 'pem', passphrase })]
+    ? [(passphrase) => createPrivateKey({ key: pem.text, format: 'pem', passphrase })]
     : (['pkcs8', 'pkcs1', 'sec1'] as const).map(
         (type) => (passphrase) => createPrivateKey({ key: Buffer.from(data), format: 'der', type, passphrase }),
       );
@@ -157,14 +151,7 @@ export function loadCredentials(dir: string, secrets: Secret[] = [], warnings: s
     }
   for (const f of listFiles(join(dir, 'pubkey'))) {
     try {
-      const data = readFileSync(join(dir, 'pubkey', f));
-      const text = new TextDecoder('latin1').decode(data);
-      pubkeys.set(
-        f,
-        PEM_BLOCK.test(text)
-          ? createPublicKey(text)
-          : createPublicKey({ key: Buffer.from(data), format: 'der', type: 'spki' }),
-      );
+      pubkeys.set(f, parsePublicKey(readFileSync(join(dir, 'pubkey', f))));
     } catch (e) {
       warnings.push(`${dir}: pubkey/${f}: not a public key (${(e as Error).message}), skipped`);
     }

@@ -6,6 +6,7 @@
 import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import { equal } from '../../common/bytes.ts';
 import { VerifyError } from '../../common/errors.ts';
+import { ipToText } from '../../common/ip.ts';
 import { x509 } from '../../common/x509.ts';
 import type { Identity } from '../config.ts';
 import { IdType } from '../payloads/types.ts';
@@ -75,20 +76,14 @@ export function subjectDer(cert: X509Certificate): Uint8Array {
   return new Uint8Array(new x509.X509Certificate(cert.raw).subjectName.toArrayBuffer());
 }
 
-function ipString(data: Uint8Array): string {
-  if (data.byteLength === 4) return Array.from(data).join('.');
-  const parts: string[] = [];
-  for (let i = 0; i < 16; i += 2) parts.push(((data[i]! << 8) | data[i + 1]!).toString(16));
-  return parts.join(':');
-}
-
 /** Does `id` name the holder of `cert`? (subjectAltName or subject DN, as charon matches them) */
 export function certMatchesId(cert: X509Certificate, id: Identity): boolean {
   const text = new TextDecoder().decode(id.data);
   switch (id.idType) {
     case IdType.ID_IPV4_ADDR:
     case IdType.ID_IPV6_ADDR:
-      return cert.checkIP(ipString(id.data)) !== undefined;
+      // An address of any other length names nobody (and is no text checkIP accepts).
+      return (id.data.byteLength === 4 || id.data.byteLength === 16) && cert.checkIP(ipToText(id.data)) !== undefined;
     case IdType.ID_FQDN:
       return cert.checkHost(text, { wildcards: false, subject: 'never' }) !== undefined;
     case IdType.ID_RFC822_ADDR:

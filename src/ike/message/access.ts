@@ -26,8 +26,7 @@ import type {
 } from '../payloads/types.ts';
 import { IdType, PayloadType, TsType } from '../payloads/types.ts';
 import { dnFromString, dnToString } from './dn.ts';
-import { formatIp, parseIp, parseIPv4, parseIPv6 } from './ip.ts';
-import { isIPv4, isIPv6 } from 'node:net';
+import { ipFamily, ipToBytes, ipToText } from '../../common/ip.ts';
 
 export { encodeIdBody };
 
@@ -132,14 +131,14 @@ export function tsFromCidr(spec: string, opts: TsOptions = {}): TrafficSelector 
   let endAddr: Uint8Array;
   const dash = text.indexOf('-');
   if (dash > 0) {
-    startAddr = parseIp(text.slice(0, dash).trim());
-    endAddr = parseIp(text.slice(dash + 1).trim());
+    startAddr = ipToBytes(text.slice(0, dash).trim());
+    endAddr = ipToBytes(text.slice(dash + 1).trim());
     if (startAddr.byteLength !== endAddr.byteLength || compare(startAddr, endAddr) > 0) {
       throw new ConfigError(`bad address range ${spec}`);
     }
   } else {
     const [addrText = '', bitsText] = text.split('/');
-    const addr = parseIp(addrText);
+    const addr = ipToBytes(addrText);
     const max = addr.byteLength * 8;
     const bits = bitsText === undefined ? max : Number(bitsText);
     if (!/^\d*$/.test(bitsText ?? '') || !Number.isInteger(bits) || bits < 0 || bits > max) {
@@ -182,7 +181,7 @@ function cidrBits(start: Uint8Array, end: Uint8Array): number | undefined {
 export function tsToString(ts: TrafficSelector): string {
   const bits = ts.startAddr.byteLength === ts.endAddr.byteLength ? cidrBits(ts.startAddr, ts.endAddr) : undefined;
   const net =
-    bits !== undefined ? `${formatIp(ts.startAddr)}/${bits}` : `${formatIp(ts.startAddr)}..${formatIp(ts.endAddr)}`;
+    bits !== undefined ? `${ipToText(ts.startAddr)}/${bits}` : `${ipToText(ts.startAddr)}..${ipToText(ts.endAddr)}`;
   const allPorts = ts.startPort === 0 && ts.endPort === 65535;
   if (ts.ipProtocol === 0 && allPorts) return net;
   const proto = protocolNames.get(ts.ipProtocol) ?? String(ts.ipProtocol);
@@ -266,16 +265,17 @@ export function idFromString(text: string): Identity {
       case 'keyid':
         return { idType: IdType.ID_KEY_ID, data: enc(value) };
       case 'ipv4':
-        return { idType: IdType.ID_IPV4_ADDR, data: parseIPv4(value) };
+        return { idType: IdType.ID_IPV4_ADDR, data: ipToBytes(value, 4) };
       case 'ipv6':
-        return { idType: IdType.ID_IPV6_ADDR, data: parseIPv6(value) };
+        return { idType: IdType.ID_IPV6_ADDR, data: ipToBytes(value, 6) };
       default:
         return { idType: IdType.ID_DER_ASN1_DN, data: dnFromString(value) };
     }
   }
   if (!s) throw new ConfigError('empty identity');
-  if (isIPv4(s)) return { idType: IdType.ID_IPV4_ADDR, data: parseIPv4(s) };
-  if (isIPv6(s)) return { idType: IdType.ID_IPV6_ADDR, data: parseIPv6(s) };
+  const family = ipFamily(s);
+  if (family === 4) return { idType: IdType.ID_IPV4_ADDR, data: ipToBytes(s, 4) };
+  if (family === 6) return { idType: IdType.ID_IPV6_ADDR, data: ipToBytes(s, 6) };
   if (s.startsWith('@#')) {
     const hex = s.slice(2).replace(/[:\s]/g, '');
     if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new ConfigError(`bad key id ${s}`);
@@ -293,7 +293,7 @@ export function idToString(id: Identity): string {
   switch (id.idType) {
     case IdType.ID_IPV4_ADDR:
     case IdType.ID_IPV6_ADDR:
-      return formatIp(id.data);
+      return ipToText(id.data);
     case IdType.ID_FQDN:
       return plainOr('fqdn:', id, text());
     case IdType.ID_RFC822_ADDR:

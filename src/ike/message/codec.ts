@@ -19,6 +19,26 @@
  * |                            Length                             |
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  *
+ * Encrypted and Authenticated payload, SK (§3.14; AEAD layout in RFC 5282 §3). The Next Payload field of its generic
+ * header names the first payload inside; it MUST be the last payload of a message. Its body (IV ‖ ciphertext ‖ ICV)
+ * is sealed and opened by SkCrypto:
+ *                      1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * | Next Payload  |C|  RESERVED   |         Payload Length        |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                     Initialization Vector                     |
+ * |         (length is block size for encryption algorithm)       |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * ~                    Encrypted IKE Payloads                     ~
+ * +               +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |               |             Padding (0-255 octets)            |
+ * +-+-+-+-+-+-+-+-+                               +-+-+-+-+-+-+-+-+
+ * |                                               |  Pad Length   |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * ~                    Integrity Checksum Data                    ~
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *
  * Encrypted messages: the AAD of the SK (SKF) payload is every byte before its IV, i.e. the IKE header and the
  * SK generic header (plus Fragment Number and Total Fragments for SKF), all with their final lengths.
  */

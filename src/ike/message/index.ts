@@ -29,5 +29,4 @@ export {
 } from './access.ts';
 export type { Identity, KnownPayloadType, PayloadMap, TsOptions } from './access.ts';
 export { dnFromString, dnToString } from './dn.ts';
-export { formatIp, parseIp } from './ip.ts';
 export { encodePayloadBody, encodePayloads, isUnknown } from '../payloads/chain.ts';

@@ -8,7 +8,7 @@
  * (In IKE_AUTH there is no Ni/Nr/KE: the IKE_SA_INIT nonces are used.)
  */
 import { ProtocolError } from '../../common/errors.ts';
-import { createKeyExchange, deriveChildKeys, formatSuite, selectProposal } from '../../crypto/index.ts';
+import { createKeyExchange, deriveChildKeys, formatSuite } from '../../crypto/index.ts';
 import type { KeyExchange, Transform } from '../../crypto/types.ts';
 import type { ChildConfig } from '../config.ts';
 import { errorNotify, first, notify, tsFromCidr, tsIntersect, tsToString } from '../message/index.ts';
@@ -25,7 +25,17 @@ import { ChildSa, ChildState } from '../sa/child-sa.ts';
 import type { IkeSa } from '../sa/ike-sa.ts';
 import { childErrors } from './ike-auth.ts';
 import { proposalsFor } from './ike-init.ts';
-import { notifyPayload, readU32, u32, type Task, type TaskContext, type TaskStatus } from './task.ts';
+import {
+  acceptedProposal,
+  chooseProposal,
+  notifyPayload,
+  readU32,
+  u16,
+  u32,
+  type Task,
+  type TaskContext,
+  type TaskStatus,
+} from './task.ts';
 
 const NONCE_SIZE = 32;
 
@@ -37,10 +47,11 @@ export function resolveTs(specs: string[], dynamicAddr: string): TrafficSelector
 /** Every non-empty intersection of the offered selectors with ours (RFC 7296 §2.9 narrowing). */
 export function narrow(offered: TrafficSelector[], ours: TrafficSelector[]): TrafficSelector[] {
   const out: TrafficSelector[] = [];
-  for (const o of offered) for (const m of ours) {
-    const x = tsIntersect(o, m);
-    if (x && !out.some((y) => tsToString(y) === tsToString(x))) out.push(x);
-  }
+  for (const o of offered)
+    for (const m of ours) {
+      const x = tsIntersect(o, m);
+      if (x && !out.some((y) => tsToString(y) === tsToString(x))) out.push(x);
+    }
   return out;
 }
 
@@ -73,7 +84,12 @@ export async function installChild(ctx: TaskContext, child: ChildSa): Promise<vo
     local: { ...sa.local },
     remote: { ...sa.remote },
     encap: sa.encap,
-    lifetimes: { softBytes: cfg.rekeyBytes, hardBytes: cfg.lifeBytes, softPackets: cfg.rekeyPackets, hardPackets: cfg.lifePackets },
+    lifetimes: {
+      softBytes: cfg.rekeyBytes,
+      hardBytes: cfg.lifeBytes,
+      softPackets: cfg.rekeyPackets,
+      hardPackets: cfg.lifePackets,
+    },
   });
   child.wipeKeys();
   child.state = ChildState.INSTALLED;
@@ -88,7 +104,14 @@ export async function installChild(ctx: TaskContext, child: ChildSa): Promise<vo
 }
 
 function deriveKeys(sa: IkeSa, child: ChildSa, ni: Uint8Array, nr: Uint8Array, secret?: Uint8Array): void {
-  child.keys = deriveChildKeys({ prf: sa.prf!, skD: sa.skD!, ni, nr, ...(secret ? { sharedSecret: secret } : {}), suite: child.suite! });
+  child.keys = deriveChildKeys({
+    prf: sa.prf!,
+    skD: sa.skD!,
+    ni,
+    nr,
+    ...(secret ? { sharedSecret: secret } : {}),
+    suite: child.suite!,
+  });
 }
 
 export class ChildCreateInitiator implements Task {
@@ -125,9 +148,13 @@ export class ChildCreateInitiator implements Task {
     // In IKE_AUTH no KE is possible: strip key exchange methods from the ESP proposals (RFC 7296 §1.2).
     this.#offered = cfg.espProposals.map((p) => (inIkeAuth ? p.filter((t) => t.type !== 4) : p));
     const group = inIkeAuth ? undefined : firstKe(this.#offered);
-    if (this.rekey) out.push(notifyPayload(NotifyType.REKEY_SA, new Uint8Array(0), ProtocolId.ESP, u32(this.rekey.spiIn)));
+    if (this.rekey)
+      out.push(notifyPayload(NotifyType.REKEY_SA, new Uint8Array(0), ProtocolId.ESP, u32(this.rekey.spiIn)));
     if (this.child.mode === 'transport') out.push(notifyPayload(NotifyType.USE_TRANSPORT_MODE));
-    out.push({ type: PayloadType.SA, proposals: proposalsFor(this.#offered, ProtocolId.ESP, u32(this.child.spiIn), group) });
+    out.push({
+      type: PayloadType.SA,
+      proposals: proposalsFor(this.#offered, ProtocolId.ESP, u32(this.child.spiIn), group),
+    });
     if (!inIkeAuth) {
       this.#ni = svc.rng(NONCE_SIZE);
       out.push({ type: PayloadType.NONCE, data: this.#ni });
@@ -155,10 +182,9 @@ export class ChildCreateInitiator implements Task {
       if (err) throw new ProtocolError('IKE', err.notifyType, `CHILD_SA ${this.child.config.name} refused by peer`);
       const tsi = first(msg, PayloadType.TSi);
       const tsr = first(msg, PayloadType.TSr);
-      if (!saP || !tsi || !tsr) throw new ProtocolError('IKE', NotifyType.INVALID_SYNTAX, 'response lacks SA, TSi or TSr');
-      const chosen = saP.proposals.length === 1 ? selectProposal(saP.proposals, this.#offered) : null;
-      const spi = saP.proposals[0]?.spi;
-      if (!chosen || !spi || spi.byteLength !== 4) throw new ProtocolError('IKE', NotifyType.NO_PROPOSAL_CHOSEN, 'peer chose a proposal we did not offer');
+      if (!saP || !tsi || !tsr)
+        throw new ProtocolError('IKE', NotifyType.INVALID_SYNTAX, 'response lacks SA, TSi or TSr');
+      const { chosen, spi } = acceptedProposal(saP, this.#offered, 4, `CHILD_SA ${this.child.config.name} response`);
       // The selectors chosen must lie within what we proposed.
       const li = narrow(tsi.selectors, this.child.localTs);
       const ri = narrow(tsr.selectors, this.child.remoteTs);
@@ -191,7 +217,10 @@ export class ChildCreateInitiator implements Task {
       await installChild(ctx, this.child);
       this.onDone?.(true);
     } catch (e) {
-      svc.log.error('IKE', `${sa.label} CHILD_SA ${this.child.config.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+      svc.log.error(
+        'IKE',
+        `${sa.label} CHILD_SA ${this.child.config.name} failed: ${e instanceof Error ? e.message : String(e)}`,
+      );
       await svc.dataplane.removeSa(this.child.spiIn);
       this.child.state = ChildState.DESTROYED;
       this.onDone?.(false);
@@ -226,7 +255,13 @@ export class ChildCreateResponder implements Task {
     if (rekey && rekey.protocol === ProtocolId.ESP && rekey.spi.byteLength === 4) {
       const spi = readU32(rekey.spi);
       this.#rekey = ctx.sa.children.find((c) => c.spiOut === spi && c.state === ChildState.INSTALLED);
-      if (!this.#rekey) throw new ProtocolError('IKE', NotifyType.CHILD_SA_NOT_FOUND, `no CHILD_SA with SPI ${spi.toString(16)}`, undefined);
+      if (!this.#rekey)
+        throw new ProtocolError(
+          'IKE',
+          NotifyType.CHILD_SA_NOT_FOUND,
+          `no CHILD_SA with SPI ${spi.toString(16)}`,
+          undefined,
+        );
     }
   }
 
@@ -256,7 +291,6 @@ export class ChildCreateResponder implements Task {
     const tsi = first(req, PayloadType.TSi);
     const tsr = first(req, PayloadType.TSr);
     if (!tsi || !tsr) throw new ProtocolError('IKE', NotifyType.INVALID_SYNTAX, 'request lacks TSi or TSr');
-    const espOffers = saP.proposals.filter((p) => p.protocol === ProtocolId.ESP && p.spi.byteLength === 4);
     const inIkeAuth = this.exchange === ExchangeType.IKE_AUTH;
 
     // Pick the child config: the one being rekeyed, else the first whose selectors narrow to something.
@@ -276,15 +310,14 @@ export class ChildCreateResponder implements Task {
         break;
       }
     }
-    if (!config || !localTs.length) throw new ProtocolError('IKE', NotifyType.TS_UNACCEPTABLE, 'traffic selectors unacceptable');
+    if (!config || !localTs.length)
+      throw new ProtocolError('IKE', NotifyType.TS_UNACCEPTABLE, 'traffic selectors unacceptable');
     const configured = config.espProposals.map((p) => (inIkeAuth ? p.filter((t) => t.type !== 4) : p));
-    const chosen = selectProposal(espOffers, configured, { preferOurs: true });
-    if (!chosen) throw new ProtocolError('IKE', NotifyType.NO_PROPOSAL_CHOSEN, 'no acceptable ESP proposal');
-    const offer = espOffers.find((p) => p.num === chosen.num)!;
+    const { chosen, spi } = chooseProposal(saP, configured, ProtocolId.ESP, 4, 'ESP proposal');
 
     const child = new ChildSa(config);
     child.suite = chosen.suite;
-    child.spiOut = readU32(offer.spi);
+    child.spiOut = readU32(spi);
     child.spiIn = await svc.dataplane.allocateSpi();
     child.localTs = localTs;
     child.remoteTs = remoteTs;
@@ -305,7 +338,12 @@ export class ChildCreateResponder implements Task {
       if (chosen.suite.ke) {
         const ke = first(req, PayloadType.KE);
         if (!ke || ke.group !== chosen.suite.ke) {
-          throw new ProtocolError('IKE', NotifyType.INVALID_KE_PAYLOAD, 'KE does not match the chosen proposal', new Uint8Array([chosen.suite.ke >> 8, chosen.suite.ke & 0xff]));
+          throw new ProtocolError(
+            'IKE',
+            NotifyType.INVALID_KE_PAYLOAD,
+            'KE does not match the chosen proposal',
+            u16(chosen.suite.ke),
+          );
         }
         const kex = createKeyExchange(ke.group, svc.rng);
         try {
@@ -320,7 +358,10 @@ export class ChildCreateResponder implements Task {
     deriveKeys(sa, child, ni, nr, secret);
     secret?.fill(0);
     if (child.mode === 'transport') out.push(notifyPayload(NotifyType.USE_TRANSPORT_MODE));
-    out.push({ type: PayloadType.SA, proposals: [{ num: chosen.num, protocol: ProtocolId.ESP, spi: u32(child.spiIn), transforms: chosen.transforms }] });
+    out.push({
+      type: PayloadType.SA,
+      proposals: [{ num: chosen.num, protocol: ProtocolId.ESP, spi: u32(child.spiIn), transforms: chosen.transforms }],
+    });
     if (noncePayload) out.push(noncePayload);
     if (kePayload) out.push(kePayload);
     out.push({ type: PayloadType.TSi, selectors: remoteTs });
@@ -329,4 +370,3 @@ export class ChildCreateResponder implements Task {
     return child;
   }
 }
-

@@ -25,7 +25,6 @@ import {
   type IkeMessage,
   type Payload,
 } from '../payloads/types.ts';
-import type { IkeSa } from '../sa/ike-sa.ts';
 import { equal, concat } from '../../common/bytes.ts';
 import { notifyPayload, type Task, type TaskContext, type TaskStatus } from './task.ts';
 
@@ -58,7 +57,13 @@ function certreqPayload(ctx: TaskContext, remote: RemoteAuth | undefined): Paylo
   if (!ctx.sa.conn.sendCertreq || !remote || (remote.method !== 'pubkey' && remote.method !== 'any')) return [];
   const anchors = remote.cacerts?.length ? remote.cacerts : ctx.svc.creds.trustAnchors();
   if (!anchors.length) return [];
-  return [{ type: PayloadType.CERTREQ, encoding: CertEncoding.X509_SIGNATURE, data: concat(...anchors.map((a) => keyIdSha1(a))) }];
+  return [
+    {
+      type: PayloadType.CERTREQ,
+      encoding: CertEncoding.X509_SIGNATURE,
+      data: concat(...anchors.map((a) => keyIdSha1(a))),
+    },
+  ];
 }
 
 function receivedCerts(msg: IkeMessage): Uint8Array[] {
@@ -76,7 +81,8 @@ async function runAuthorization(ctx: TaskContext): Promise<void> {
   const verdict = await svc.authorize(sa);
   sa.authorization = verdict;
   svc.log.info('IKE', `${sa.label} authorization: ${verdict.decision}`, { reasons: verdict.reasons.join('; ') });
-  if (verdict.decision === 'deny') throw authFailed(`access denied: ${verdict.reasons.join('; ') || 'no reason given'}`);
+  if (verdict.decision === 'deny')
+    throw authFailed(`access denied: ${verdict.reasons.join('; ') || 'no reason given'}`);
 }
 
 type Phase = 'round' | 'eap' | 'eap-auth' | 'done';
@@ -128,7 +134,8 @@ export class IkeAuthInitiator implements Task {
       out.push(buildAuth(sa, round, round.id, psk));
     }
     if (this.#round < sa.conn.local.length - 1) {
-      if (!sa.peer.multipleAuth) throw authFailed('several authentication rounds configured but the peer does not support RFC 4739');
+      if (!sa.peer.multipleAuth)
+        throw authFailed('several authentication rounds configured but the peer does not support RFC 4739');
       out.push(notifyPayload(NotifyType.ANOTHER_AUTH_FOLLOWS));
     }
     sa.localIds.push(round.id);
@@ -137,7 +144,8 @@ export class IkeAuthInitiator implements Task {
   async process(ctx: TaskContext, msg: IkeMessage): Promise<TaskStatus> {
     const { sa, svc } = ctx;
     const err = errorNotify(msg);
-    if (err && !childErrors.has(err.notifyType)) throw new ProtocolError('IKE', err.notifyType, 'IKE_AUTH refused by peer');
+    if (err && !childErrors.has(err.notifyType))
+      throw new ProtocolError('IKE', err.notifyType, 'IKE_AUTH refused by peer');
     const round = sa.conn.local[this.#round]!;
     const auth = first(msg, PayloadType.AUTH);
 
@@ -145,12 +153,22 @@ export class IkeAuthInitiator implements Task {
       const idr = first(msg, PayloadType.IDr);
       if (!idr) throw authFailed('IKE_AUTH response lacks IDr');
       const peerId: Identity = { idType: idr.idType, data: idr.data.slice() };
-      if (!idMatches(sa.conn.remote[0]?.id, peerId)) throw authFailed(`peer identity ${idToString(peerId)} is not the configured one`);
+      if (!idMatches(sa.conn.remote[0]?.id, peerId))
+        throw authFailed(`peer identity ${idToString(peerId)} is not the configured one`);
       this.#peerId = peerId;
       sa.peerId = peerId;
       if (auth) {
         sa.peerAuth.push(
-          verifyAuth({ sa, required: sa.conn.remote[0] ?? { method: 'any' }, auth, peerId, certs: receivedCerts(msg), store: svc.creds, localId: round.id, now: svc.clock.now() }),
+          verifyAuth({
+            sa,
+            required: sa.conn.remote[0] ?? { method: 'any' },
+            auth,
+            peerId,
+            certs: receivedCerts(msg),
+            store: svc.creds,
+            localId: round.id,
+            now: svc.clock.now(),
+          }),
         );
         this.#peerVerified = true;
       } else if (!(round.method === 'eap' && sa.conn.eapOnly)) {
@@ -256,14 +274,27 @@ export class IkeAuthResponder implements Task {
       this.#another = !!notify(msg, NotifyType.ANOTHER_AUTH_FOLLOWS);
       const required = sa.conn.remote[this.#peerRound];
       if (!required) throw authFailed('peer attempts more authentication rounds than configured');
-      if (!idMatches(required.id, peerId)) throw authFailed(`peer identity ${idToString(peerId)} is not the configured one`);
+      if (!idMatches(required.id, peerId))
+        throw authFailed(`peer identity ${idToString(peerId)} is not the configured one`);
       const auth = first(msg, PayloadType.AUTH);
       const localId = sa.conn.local[0]?.id ?? peerId;
       if (auth) {
-        sa.peerAuth.push(verifyAuth({ sa, required, auth, peerId, certs: receivedCerts(msg), store: svc.creds, localId, now: svc.clock.now() }));
+        sa.peerAuth.push(
+          verifyAuth({
+            sa,
+            required,
+            auth,
+            peerId,
+            certs: receivedCerts(msg),
+            store: svc.creds,
+            localId,
+            now: svc.clock.now(),
+          }),
+        );
         this.#roundDone = true;
       } else {
-        if (required.method !== 'eap' || !required.eapType) throw authFailed('peer sent no AUTH and no EAP method is configured');
+        if (required.method !== 'eap' || !required.eapType)
+          throw authFailed('peer sent no AUTH and no EAP method is configured');
         if (!svc.eap) throw authFailed('EAP is not available');
         this.#eap = svc.eap.server(required.eapType, { connection: sa.conn.name, label: sa.label });
         this.#eapOut = await this.#eap.start();
@@ -318,7 +349,8 @@ export class IkeAuthResponder implements Task {
       sa.localIds.push(own.id);
       const omit = this.#eapOnly && own.method === 'eap';
       if (!omit) {
-        if (own.method === 'eap') throw authFailed('our authentication is EAP-based but the peer did not request EAP-only');
+        if (own.method === 'eap')
+          throw authFailed('our authentication is EAP-based but the peer did not request EAP-only');
         out.push(...certPayloads(ctx, own, true));
         const psk = own.method === 'psk' ? svc.creds.psk(own.id, this.#peerId) : undefined;
         out.push(buildAuth(sa, own, own.id, psk));
@@ -344,7 +376,8 @@ export class IkeAuthResponder implements Task {
       this.#eap = undefined;
       return 'again';
     }
-    if (this.#peerRound !== sa.conn.remote.length - 1) throw authFailed('peer completed fewer authentication rounds than required');
+    if (this.#peerRound !== sa.conn.remote.length - 1)
+      throw authFailed('peer completed fewer authentication rounds than required');
     await runAuthorization(ctx);
     sa.authComplete = true;
     this.#phase = 'done';
@@ -354,8 +387,4 @@ export class IkeAuthResponder implements Task {
 
 function sameAddresses(a: IkeConnection, b: IkeConnection): boolean {
   return a.localAddrs.join() === b.localAddrs.join() && a.remoteAddrs.join() === b.remoteAddrs.join();
-}
-
-export function requireAuthenticated(sa: IkeSa): void {
-  if (!sa.authComplete) throw new StateError(`${sa.label} is not authenticated`);
 }

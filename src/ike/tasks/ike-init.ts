@@ -10,7 +10,8 @@
  *                                <--  HDR, N(INVALID_KE_PAYLOAD)  (retry with the group named)
  */
 import { ProtocolError } from '../../common/errors.ts';
-import { createKeyExchange, deriveIkeKeys, selectProposal } from '../../crypto/index.ts';
+import type { Rng } from '../../common/rng.ts';
+import { createKeyExchange, deriveIkeKeys, type SelectedProposal } from '../../crypto/index.ts';
 import { TransformType, type KeyExchange, type Suite, type Transform } from '../../crypto/types.ts';
 import { keyIdSha1 } from '../auth/certs.ts';
 import { ourSignatureHashes } from '../auth/authenticator.ts';
@@ -27,7 +28,16 @@ import {
 } from '../payloads/types.ts';
 import type { IkeSa } from '../sa/ike-sa.ts';
 import { detectNat, natNotifies } from './nat.ts';
-import { notifyPayload, readU16, u16, type Task, type TaskContext, type TaskStatus } from './task.ts';
+import {
+  acceptedProposal,
+  chooseProposal,
+  notifyPayload,
+  readU16,
+  u16,
+  type Task,
+  type TaskContext,
+  type TaskStatus,
+} from './task.ts';
 import { concat } from '../../common/bytes.ts';
 
 const NONCE_SIZE = 32;
@@ -35,7 +45,12 @@ const NONCE_SIZE = 32;
 export const NAT_T_PORT = 4500;
 const MAX_RETRIES = 5;
 
-export function proposalsFor(configured: Transform[][], protocol: number, spi: Uint8Array, keFirst?: number): Proposal[] {
+export function proposalsFor(
+  configured: Transform[][],
+  protocol: number,
+  spi: Uint8Array,
+  keFirst?: number,
+): Proposal[] {
   return configured.map((transforms, i) => {
     let ts = transforms;
     if (keFirst !== undefined) {
@@ -66,7 +81,8 @@ function readCapabilities(sa: IkeSa, msg: IkeMessage): void {
   sa.peer.multipleAuth = !!notify(msg, NotifyType.MULTIPLE_AUTH_SUPPORTED);
   const sh = notify(msg, NotifyType.SIGNATURE_HASH_ALGORITHMS);
   sa.peer.signatureHashes = [];
-  if (sh) for (let i = 0; i + 1 < sh.data.byteLength; i += 2) sa.peer.signatureHashes.push(readU16(sh.data.subarray(i)));
+  if (sh)
+    for (let i = 0; i + 1 < sh.data.byteLength; i += 2) sa.peer.signatureHashes.push(readU16(sh.data.subarray(i)));
 }
 
 function checkNonce(data: Uint8Array): void {
@@ -85,6 +101,15 @@ function offersGroup(proposals: Transform[][], group: number): boolean {
   return proposals.some((p) => p.some((t) => t.type === TransformType.KE && t.id === group));
 }
 
+/** SKEYSEED and the IKE SA keys from the finished key exchange (RFC 7296 §2.14); the shared secret is wiped. */
+function setInitialKeys(sa: IkeSa, suite: Suite, ke: KeyExchange, rng: Rng): void {
+  const secret = ke.sharedSecret();
+  const { keys } = deriveIkeKeys({ suite, ni: sa.ni, nr: sa.nr, sharedSecret: secret, spiI: sa.spiI, spiR: sa.spiR });
+  secret.fill(0);
+  ke.dispose();
+  sa.setKeys(suite, keys, rng);
+}
+
 export class IkeInitInitiator implements Task {
   readonly name = 'ike-init';
   readonly exchange = ExchangeType.IKE_SA_INIT;
@@ -101,7 +126,10 @@ export class IkeInitInitiator implements Task {
       sa.ni = svc.rng(NONCE_SIZE);
     }
     if (this.#cookie) out.push(notifyPayload(NotifyType.COOKIE, this.#cookie));
-    out.push({ type: PayloadType.SA, proposals: proposalsFor(sa.conn.proposals, ProtocolId.IKE, new Uint8Array(0), this.#group) });
+    out.push({
+      type: PayloadType.SA,
+      proposals: proposalsFor(sa.conn.proposals, ProtocolId.IKE, new Uint8Array(0), this.#group),
+    });
     out.push({ type: PayloadType.KE, group: this.#group, data: this.#ke.publicValue() });
     out.push({ type: PayloadType.NONCE, data: sa.ni });
     out.push(...natNotifies(sa.spiI, 0n, sa.local, sa.remote, sa.conn.encap, svc.rng));
@@ -121,7 +149,11 @@ export class IkeInitInitiator implements Task {
     if (invalidKe) {
       const group = invalidKe.data.byteLength >= 2 ? readU16(invalidKe.data) : 0;
       if (++this.#retries > MAX_RETRIES || !offersGroup(sa.conn.proposals, group) || group === this.#group) {
-        throw new ProtocolError('IKE', NotifyType.INVALID_KE_PAYLOAD, `peer wants key exchange method ${group}, which we do not offer`);
+        throw new ProtocolError(
+          'IKE',
+          NotifyType.INVALID_KE_PAYLOAD,
+          `peer wants key exchange method ${group}, which we do not offer`,
+        );
       }
       svc.log.info('IKE', `${sa.label} peer requested key exchange method ${group}, retrying`);
       this.#ke?.dispose();
@@ -135,10 +167,9 @@ export class IkeInitInitiator implements Task {
     const saP = first(msg, PayloadType.SA);
     const keP = first(msg, PayloadType.KE);
     const nonce = first(msg, PayloadType.NONCE);
-    if (!saP || !keP || !nonce) throw new ProtocolError('IKE', NotifyType.INVALID_SYNTAX, 'IKE_SA_INIT response lacks SA, KE or Nr');
-    if (saP.proposals.length !== 1) throw new ProtocolError('IKE', NotifyType.INVALID_SYNTAX, 'responder must choose exactly one proposal');
-    const chosen = selectProposal(saP.proposals, sa.conn.proposals);
-    if (!chosen) throw new ProtocolError('IKE', NotifyType.NO_PROPOSAL_CHOSEN, 'responder chose a proposal we did not offer');
+    if (!saP || !keP || !nonce)
+      throw new ProtocolError('IKE', NotifyType.INVALID_SYNTAX, 'IKE_SA_INIT response lacks SA, KE or Nr');
+    const { chosen } = acceptedProposal(saP, sa.conn.proposals, undefined, 'IKE_SA_INIT response');
     if (chosen.suite.ke !== keP.group || keP.group !== this.#group) {
       throw new ProtocolError('IKE', NotifyType.INVALID_KE_PAYLOAD, 'KE group does not match the chosen proposal');
     }
@@ -146,11 +177,7 @@ export class IkeInitInitiator implements Task {
     this.#ke!.receive(keP.data);
     sa.nr = nonce.data.slice();
     sa.spiR = msg.header.spiR;
-    const secret = this.#ke!.sharedSecret();
-    const { keys } = deriveIkeKeys({ suite: chosen.suite, ni: sa.ni, nr: sa.nr, sharedSecret: secret, spiI: sa.spiI, spiR: sa.spiR });
-    secret.fill(0);
-    this.#ke!.dispose();
-    sa.setKeys(chosen.suite, keys, svc.rng);
+    setInitialKeys(sa, chosen.suite, this.#ke!, svc.rng);
     readCapabilities(sa, msg);
     const nat = detectNat(msg, sa.spiI, sa.spiR, sa.local, sa.remote);
     if (nat) {
@@ -175,7 +202,7 @@ export class IkeInitInitiator implements Task {
 export class IkeInitResponder implements Task {
   readonly name = 'ike-init';
   readonly exchange = ExchangeType.IKE_SA_INIT;
-  #chosen: { num: number; suite: Suite; transforms: Transform[] } | undefined;
+  #chosen: SelectedProposal | undefined;
   #ke: KeyExchange | undefined;
 
   process(ctx: TaskContext, msg: IkeMessage): void {
@@ -183,13 +210,17 @@ export class IkeInitResponder implements Task {
     const saP = first(msg, PayloadType.SA);
     const keP = first(msg, PayloadType.KE);
     const nonce = first(msg, PayloadType.NONCE);
-    if (!saP || !keP || !nonce) throw new ProtocolError('IKE', NotifyType.INVALID_SYNTAX, 'IKE_SA_INIT request lacks SA, KE or Ni');
-    const ikeProposals = saP.proposals.filter((p) => p.protocol === ProtocolId.IKE);
-    const chosen = selectProposal(ikeProposals, sa.conn.proposals, { preferOurs: true });
-    if (!chosen) throw new ProtocolError('IKE', NotifyType.NO_PROPOSAL_CHOSEN, 'no acceptable IKE proposal');
+    if (!saP || !keP || !nonce)
+      throw new ProtocolError('IKE', NotifyType.INVALID_SYNTAX, 'IKE_SA_INIT request lacks SA, KE or Ni');
+    const { chosen } = chooseProposal(saP, sa.conn.proposals, ProtocolId.IKE, undefined, 'IKE proposal');
     if (chosen.suite.ke !== keP.group) {
       // RFC 7296 §1.3: tell the initiator which group we want.
-      throw new ProtocolError('IKE', NotifyType.INVALID_KE_PAYLOAD, `KE method ${keP.group} instead of ${chosen.suite.ke}`, u16(chosen.suite.ke ?? 0));
+      throw new ProtocolError(
+        'IKE',
+        NotifyType.INVALID_KE_PAYLOAD,
+        `KE method ${keP.group} instead of ${chosen.suite.ke}`,
+        u16(chosen.suite.ke ?? 0),
+      );
     }
     checkNonce(nonce.data);
     this.#ke = createKeyExchange(keP.group, svc.rng);
@@ -209,7 +240,10 @@ export class IkeInitResponder implements Task {
     const { sa, svc } = ctx;
     const chosen = this.#chosen!;
     const ke = this.#ke!;
-    out.push({ type: PayloadType.SA, proposals: [{ num: chosen.num, protocol: ProtocolId.IKE, spi: new Uint8Array(0), transforms: chosen.transforms }] });
+    out.push({
+      type: PayloadType.SA,
+      proposals: [{ num: chosen.num, protocol: ProtocolId.IKE, spi: new Uint8Array(0), transforms: chosen.transforms }],
+    });
     out.push({ type: PayloadType.KE, group: ke.method, data: ke.publicValue() });
     out.push({ type: PayloadType.NONCE, data: sa.nr });
     out.push(...natNotifies(sa.spiI, sa.spiR, sa.local, sa.remote, sa.conn.encap, svc.rng));
@@ -217,14 +251,14 @@ export class IkeInitResponder implements Task {
     if (sa.conn.sendCertreq && sa.conn.remote.some((r) => r.method === 'pubkey' || r.method === 'any')) {
       const anchors = svc.creds.trustAnchors();
       if (anchors.length) {
-        out.push({ type: PayloadType.CERTREQ, encoding: CertEncoding.X509_SIGNATURE, data: concat(...anchors.map((a) => keyIdSha1(a))) });
+        out.push({
+          type: PayloadType.CERTREQ,
+          encoding: CertEncoding.X509_SIGNATURE,
+          data: concat(...anchors.map((a) => keyIdSha1(a))),
+        });
       }
     }
-    const secret = ke.sharedSecret();
-    const { keys } = deriveIkeKeys({ suite: chosen.suite, ni: sa.ni, nr: sa.nr, sharedSecret: secret, spiI: sa.spiI, spiR: sa.spiR });
-    secret.fill(0);
-    ke.dispose();
-    sa.setKeys(chosen.suite, keys, svc.rng);
+    setInitialKeys(sa, chosen.suite, ke, svc.rng);
     return 'done';
   }
 

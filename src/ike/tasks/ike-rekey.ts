@@ -7,13 +7,13 @@
  */
 import { Reader, Writer } from '../../common/bytes.ts';
 import { ProtocolError } from '../../common/errors.ts';
-import { createKeyExchange, deriveRekeyedIkeKeys, selectProposal } from '../../crypto/index.ts';
+import { createKeyExchange, deriveRekeyedIkeKeys, type SelectedProposal } from '../../crypto/index.ts';
 import type { KeyExchange, Suite, Transform } from '../../crypto/types.ts';
 import { errorNotify, first } from '../message/index.ts';
 import { ExchangeType, NotifyType, PayloadType, ProtocolId, type IkeMessage, type Payload } from '../payloads/types.ts';
 import { IkeSa, IkeState } from '../sa/ike-sa.ts';
 import { proposalsFor } from './ike-init.ts';
-import { u16, type Task, type TaskContext, type TaskStatus } from './task.ts';
+import { acceptedProposal, chooseProposal, u16, type Task, type TaskContext, type TaskStatus } from './task.ts';
 
 const NONCE_SIZE = 32;
 
@@ -21,13 +21,38 @@ const spiBytes = (spi: bigint) => new Writer(8).u64(spi).finish();
 const spiValue = (b: Uint8Array) => new Reader(b, 'spi').u64('spi');
 
 /** The new SA inherits everything but keys, SPIs and message ids from the old one. */
-function successor(ctx: TaskContext, initiator: boolean, spiI: bigint, spiR: bigint, suite: Suite, ni: Uint8Array, nr: Uint8Array, secret: Uint8Array): IkeSa {
+function successor(
+  ctx: TaskContext,
+  initiator: boolean,
+  spiI: bigint,
+  spiR: bigint,
+  suite: Suite,
+  ni: Uint8Array,
+  nr: Uint8Array,
+  secret: Uint8Array,
+): IkeSa {
   const { sa: old, svc } = ctx;
-  const fresh = new IkeSa({ initiator, conn: old.conn, spiI, local: { ...old.local }, remote: { ...old.remote }, now: svc.clock.now() });
+  const fresh = new IkeSa({
+    initiator,
+    conn: old.conn,
+    spiI,
+    local: { ...old.local },
+    remote: { ...old.remote },
+    now: svc.clock.now(),
+  });
   fresh.spiR = spiR;
   fresh.ni = ni;
   fresh.nr = nr;
-  const { keys } = deriveRekeyedIkeKeys({ suite, prfOld: old.suite!.prf!, skDOld: old.skD!, sharedSecret: secret, ni, nr, spiI, spiR });
+  const { keys } = deriveRekeyedIkeKeys({
+    suite,
+    prfOld: old.suite!.prf!,
+    skDOld: old.skD!,
+    sharedSecret: secret,
+    ni,
+    nr,
+    spiI,
+    spiR,
+  });
   fresh.setKeys(suite, keys, svc.rng);
   fresh.natHere = old.natHere;
   fresh.natThere = old.natThere;
@@ -60,7 +85,10 @@ export class IkeRekeyInitiator implements Task {
     const group = sa.suite!.ke!;
     this.#ke = createKeyExchange(group, svc.rng);
     this.#offered = sa.conn.proposals;
-    out.push({ type: PayloadType.SA, proposals: proposalsFor(this.#offered, ProtocolId.IKE, spiBytes(this.#spi), group) });
+    out.push({
+      type: PayloadType.SA,
+      proposals: proposalsFor(this.#offered, ProtocolId.IKE, spiBytes(this.#spi), group),
+    });
     out.push({ type: PayloadType.NONCE, data: this.#ni });
     out.push({ type: PayloadType.KE, group, data: this.#ke.publicValue() });
   }
@@ -73,13 +101,22 @@ export class IkeRekeyInitiator implements Task {
       const saP = first(msg, PayloadType.SA);
       const nonce = first(msg, PayloadType.NONCE);
       const ke = first(msg, PayloadType.KE);
-      if (!saP || !nonce || !ke) throw new ProtocolError('IKE', NotifyType.INVALID_SYNTAX, 'rekey response lacks SA, Nr or KE');
-      const chosen = saP.proposals.length === 1 ? selectProposal(saP.proposals, this.#offered) : null;
-      const spi = saP.proposals[0]?.spi;
-      if (!chosen || !spi || spi.byteLength !== 8) throw new ProtocolError('IKE', NotifyType.NO_PROPOSAL_CHOSEN, 'bad proposal in rekey response');
-      if (ke.group !== this.#ke!.method || chosen.suite.ke !== ke.group) throw new ProtocolError('IKE', NotifyType.INVALID_KE_PAYLOAD, 'KE group mismatch');
+      if (!saP || !nonce || !ke)
+        throw new ProtocolError('IKE', NotifyType.INVALID_SYNTAX, 'rekey response lacks SA, Nr or KE');
+      const { chosen, spi } = acceptedProposal(saP, this.#offered, 8, 'IKE_SA rekey response');
+      if (ke.group !== this.#ke!.method || chosen.suite.ke !== ke.group)
+        throw new ProtocolError('IKE', NotifyType.INVALID_KE_PAYLOAD, 'KE group mismatch');
       this.#ke!.receive(ke.data);
-      const fresh = successor(ctx, true, this.#spi, spiValue(spi), chosen.suite, this.#ni, nonce.data.slice(), this.#ke!.sharedSecret());
+      const fresh = successor(
+        ctx,
+        true,
+        this.#spi,
+        spiValue(spi),
+        chosen.suite,
+        this.#ni,
+        nonce.data.slice(),
+        this.#ke!.sharedSecret(),
+      );
       ctx.engine.adoptRekeyed(sa, fresh);
       svc.log.info('IKE', `${sa.label} rekeyed as ${fresh.label}`);
     } catch (e) {
@@ -101,7 +138,7 @@ export class IkeRekeyInitiator implements Task {
 export class IkeRekeyResponder implements Task {
   readonly name = 'ike-rekey';
   readonly exchange = ExchangeType.CREATE_CHILD_SA;
-  #chosen: { num: number; suite: Suite; transforms: Transform[] } | undefined;
+  #chosen: SelectedProposal | undefined;
   #peerSpi = 0n;
   #ni: Uint8Array = new Uint8Array(0);
   #ke: KeyExchange | undefined;
@@ -112,14 +149,18 @@ export class IkeRekeyResponder implements Task {
     const nonce = first(msg, PayloadType.NONCE);
     const ke = first(msg, PayloadType.KE);
     if (!nonce || !ke) throw new ProtocolError('IKE', NotifyType.INVALID_SYNTAX, 'IKE rekey request lacks Ni or KE');
-    const offers = saP.proposals.filter((p) => p.protocol === ProtocolId.IKE && p.spi.byteLength === 8);
-    const chosen = selectProposal(offers, sa.conn.proposals, { preferOurs: true });
-    if (!chosen) throw new ProtocolError('IKE', NotifyType.NO_PROPOSAL_CHOSEN, 'no acceptable IKE proposal for rekey');
+    const { chosen, spi: peerSpi } = chooseProposal(
+      saP,
+      sa.conn.proposals,
+      ProtocolId.IKE,
+      8,
+      'IKE proposal for rekey',
+    );
     if (chosen.suite.ke !== ke.group) {
       throw new ProtocolError('IKE', NotifyType.INVALID_KE_PAYLOAD, 'KE group mismatch', u16(chosen.suite.ke ?? 0));
     }
     this.#chosen = chosen;
-    this.#peerSpi = spiValue(offers.find((p) => p.num === chosen.num)!.spi);
+    this.#peerSpi = spiValue(peerSpi);
     this.#ni = nonce.data.slice();
     this.#ke = createKeyExchange(ke.group, svc.rng);
     this.#ke.receive(ke.data);
@@ -130,7 +171,10 @@ export class IkeRekeyResponder implements Task {
     const chosen = this.#chosen!;
     const spi = ctx.engine.newSpi();
     const nr = svc.rng(NONCE_SIZE);
-    out.push({ type: PayloadType.SA, proposals: [{ num: chosen.num, protocol: ProtocolId.IKE, spi: spiBytes(spi), transforms: chosen.transforms }] });
+    out.push({
+      type: PayloadType.SA,
+      proposals: [{ num: chosen.num, protocol: ProtocolId.IKE, spi: spiBytes(spi), transforms: chosen.transforms }],
+    });
     out.push({ type: PayloadType.NONCE, data: nr });
     out.push({ type: PayloadType.KE, group: this.#ke!.method, data: this.#ke!.publicValue() });
     const fresh = successor(ctx, false, this.#peerSpi, spi, chosen.suite, this.#ni, nr, this.#ke!.sharedSecret());

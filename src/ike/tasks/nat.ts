@@ -8,12 +8,13 @@ import { Writer, equal } from '../../common/bytes.ts';
 import type { Rng } from '../../common/rng.ts';
 import type { Endpoint } from '../dataplane.ts';
 import { NotifyType, PayloadType, type IkeMessage } from '../payloads/types.ts';
-import { all, parseIp } from '../message/index.ts';
+import { ipToBytes } from '../../common/ip.ts';
+import { all } from '../message/index.ts';
 import { notifyPayload } from './task.ts';
 import type { NotifyPayload } from '../payloads/types.ts';
 
 export function natHash(spiI: bigint, spiR: bigint, ep: Endpoint): Uint8Array {
-  const w = new Writer(40).u64(spiI).u64(spiR).bytes(parseIp(ep.address)).u16(ep.port);
+  const w = new Writer(40).u64(spiI).u64(spiR).bytes(ipToBytes(ep.address)).u16(ep.port);
   return new Uint8Array(createHash('sha1').update(w.finish()).digest());
 }
 

@@ -5,13 +5,16 @@
  * or INVALID_KE retry) returns `again`.
  */
 import type { Clock } from '../../common/clock.ts';
+import { ProtocolError } from '../../common/errors.ts';
 import type { Logger } from '../../common/log.ts';
 import type { Rng } from '../../common/rng.ts';
+import { selectProposal, type SelectedProposal } from '../../crypto/index.ts';
+import type { Transform } from '../../crypto/types.ts';
 import type { EapProvider } from '../../eap/method.ts';
 import type { CredentialStore, IkeConnection } from '../config.ts';
 import type { DataPlane } from '../dataplane.ts';
-import type { IkeMessage, NotifyPayload, Payload } from '../payloads/types.ts';
-import { PayloadType } from '../payloads/types.ts';
+import type { IkeMessage, NotifyPayload, Payload, SaPayload } from '../payloads/types.ts';
+import { NotifyType, PayloadType } from '../payloads/types.ts';
 import type { ChildSa } from '../sa/child-sa.ts';
 import type { IkeSa } from '../sa/ike-sa.ts';
 
@@ -80,6 +83,50 @@ export function notifyPayload(
   spi: Uint8Array = new Uint8Array(0),
 ): NotifyPayload {
   return { type: PayloadType.NOTIFY, protocol, spi, notifyType, data };
+}
+
+/**
+ * The responder's SA payload in answer to our offer (RFC 7296 §2.7, §3.3): exactly one proposal, one we offered,
+ * whose SPI has the size the exchange needs (4 for a CHILD_SA, 8 for an IKE_SA rekey; not checked when undefined,
+ * as in IKE_SA_INIT). NO_PROPOSAL_CHOSEN otherwise.
+ */
+export function acceptedProposal(
+  sa: SaPayload,
+  offered: readonly Transform[][],
+  spiSize: number | undefined,
+  what: string,
+): { chosen: SelectedProposal; spi: Uint8Array } {
+  const refuse = (why: string): never => {
+    throw new ProtocolError('IKE', NotifyType.NO_PROPOSAL_CHOSEN, `${what}: ${why}`);
+  };
+  const only = sa.proposals.length === 1 ? sa.proposals[0] : undefined;
+  if (!only) return refuse(`peer must choose exactly one proposal, not ${sa.proposals.length}`);
+  const chosen = selectProposal([only], offered) ?? refuse('peer chose a proposal we did not offer');
+  if (spiSize !== undefined && only.spi.byteLength !== spiSize) {
+    refuse(`SPI of ${only.spi.byteLength} bytes instead of ${spiSize}`);
+  }
+  return { chosen, spi: only.spi };
+}
+
+/**
+ * The responder's pick from the initiator's SA payload (RFC 7296 §2.7): among the proposals for `protocol` whose SPI
+ * has `spiSize` bytes (any size when undefined, as in IKE_SA_INIT), the first of ours one of them allows. Returns it
+ * with that proposal's SPI; NO_PROPOSAL_CHOSEN when there is none.
+ */
+export function chooseProposal(
+  sa: SaPayload,
+  ours: readonly Transform[][],
+  protocol: number,
+  spiSize: number | undefined,
+  what: string,
+): { chosen: SelectedProposal; spi: Uint8Array } {
+  const offers = sa.proposals.filter(
+    (p) => p.protocol === protocol && (spiSize === undefined || p.spi.byteLength === spiSize),
+  );
+  const chosen = selectProposal(offers, ours, { preferOurs: true });
+  const offer = chosen && offers.find((p) => p.num === chosen.num);
+  if (!chosen || !offer) throw new ProtocolError('IKE', NotifyType.NO_PROPOSAL_CHOSEN, `no acceptable ${what}`);
+  return { chosen, spi: offer.spi };
 }
 
 /** u16 big-endian bytes. */

@@ -74,14 +74,17 @@ export interface ImcConnection {
   result?(result: TncResult): 'retry' | void | Promise<'retry' | void>;
 }
 
-/** A collector module: its name, the types it receives, and a factory per connection. */
-export interface ImcModule {
+/** A collector or verifier module: its name, the types it receives, and a factory per connection. */
+export interface PaModule<Connection> {
   readonly name: string;
   readonly subscriptions: readonly PaMessageType[];
   /** Attribute codecs the module needs beyond the host's registry (e.g. the TCG PTS attributes); the host adds them. */
   readonly attributeCodecs?: readonly PaAttributeCodec<PaAttribute>[];
-  connect(ctx: ConnectionContext): ImcConnection;
+  connect(ctx: ConnectionContext): Connection;
 }
+
+/** A collector module. */
+export type ImcModule = PaModule<ImcConnection>;
 
 /** An IMV's action recommendation and evaluation (IF-IMV 1.4 TNC_TNCS_ProvideRecommendation) with its reasons. */
 export interface ImvVerdict {
@@ -112,13 +115,7 @@ export interface ImvConnection {
 }
 
 /** A verifier module. */
-export interface ImvModule {
-  readonly name: string;
-  readonly subscriptions: readonly PaMessageType[];
-  /** Attribute codecs the module needs beyond the host's registry; the host adds them. */
-  readonly attributeCodecs?: readonly PaAttributeCodec<PaAttribute>[];
-  connect(ctx: ConnectionContext): ImvConnection;
-}
+export type ImvModule = PaModule<ImvConnection>;
 
 /** What a module file loaded by path exports (built-ins export the same). */
 export interface ImcModuleFile {

@@ -5,7 +5,7 @@
 import { silentLogger } from '../../common/index.ts';
 import type { PbPaMessage, TncClientHandler, TncResult } from '../pb/index.ts';
 import type { ConnectionContext, ImcConnection, ImcModule, OutgoingPa, PaMessageType } from './api.ts';
-import { PaCodec, recipients } from './host.ts';
+import { PaCodec } from './host.ts';
 import type { HostOptions } from './host.ts';
 
 export interface TncClientOptions extends HostOptions {
@@ -57,17 +57,13 @@ export function createTncClient(opts: TncClientOptions): TncClient {
     async receive(messages: PbPaMessage[]) {
       const replies: PbPaMessage[] = [];
       for (const m of messages) {
-        const to = recipients('imc', hosted, m);
-        if (to.length === 0) {
-          log.debug('IMC', `no IMC for PA message 0x${m.paVendor.toString(16)}/${m.paSubtype}`);
+        const routed = codec.route('imc', hosted, m);
+        if (!routed) continue;
+        if ('answer' in routed) {
+          replies.push(...routed.answer);
           continue;
         }
-        const d = codec.decode('imc', m);
-        if (!d.ok) {
-          replies.push(...codec.encode('imc', to[0]!.id, d.answer));
-          continue;
-        }
-        for (const h of to) replies.push(...send(h, await h.conn.receive(d.msg)));
+        for (const h of routed.to) replies.push(...send(h, await h.conn.receive(routed.msg)));
       }
       return replies;
     },

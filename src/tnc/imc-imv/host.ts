@@ -142,10 +142,30 @@ export class PaCodec {
       },
     };
   }
+
+  /**
+   * A received PB-PA message: the modules it goes to with the decoded message; the PA-TNC Error answer from the
+   * first of them when it cannot be decoded; undefined (logged) when no module takes it.
+   */
+  route<T extends { id: number; subscriptions: readonly PaMessageType[] }>(
+    side: Side,
+    modules: readonly T[],
+    m: PbPaMessage,
+  ): { to: T[]; msg: IncomingPa } | { answer: PbPaMessage[] } | undefined {
+    const to = recipients(side, modules, m);
+    const first = to[0];
+    if (!first) {
+      const kind = side === 'imc' ? 'IMC' : 'IMV';
+      this.#log.debug(kind, `no ${kind} for PA message 0x${m.paVendor.toString(16)}/${m.paSubtype}`);
+      return undefined;
+    }
+    const d = this.decode(side, m);
+    return d.ok ? { to, msg: d.msg } : { answer: this.encode(side, first.id, d.answer) };
+  }
 }
 
 /** The modules (with their ids) a received message goes to. */
-export function recipients<T extends { id: number; subscriptions: readonly PaMessageType[] }>(
+function recipients<T extends { id: number; subscriptions: readonly PaMessageType[] }>(
   side: Side,
   modules: readonly T[],
   m: PbPaMessage,

@@ -24,32 +24,37 @@ async function importFile(path: string): Promise<Record<string, unknown>> {
   }
 }
 
-export async function loadImc(
+type Factory<M> = (config: Record<string, unknown>) => M;
+
+/** A built-in by name, else the module file's `factory` export; ConfigError for an unknown name or a bad module. */
+async function loadModule<M>(
+  kind: 'IMC' | 'IMV',
+  factory: 'createImc' | 'createImv',
+  spec: ModuleSpec,
+  builtins: Readonly<Record<string, Factory<M>>>,
+): Promise<M> {
+  const config = spec.config ?? {};
+  const builtin = builtins[spec.name];
+  if (builtin) return builtin(config);
+  if (!looksLikePath(spec.name)) {
+    throw new ConfigError(`unknown ${kind} '${spec.name}' (built-in: ${Object.keys(builtins).join(', ')})`);
+  }
+  const mod = await importFile(spec.name);
+  const create = mod[factory];
+  if (typeof create !== 'function') throw new ConfigError(`${spec.name} does not export ${factory}`);
+  return (create as Factory<M>).call(mod, config);
+}
+
+export function loadImc(
   spec: ModuleSpec,
   builtins: Readonly<Record<string, ImcModuleFile['createImc']>>,
 ): Promise<ImcModule> {
-  const config = spec.config ?? {};
-  const builtin = builtins[spec.name];
-  if (builtin) return builtin(config);
-  if (!looksLikePath(spec.name)) {
-    throw new ConfigError(`unknown IMC '${spec.name}' (built-in: ${Object.keys(builtins).join(', ')})`);
-  }
-  const mod = await importFile(spec.name);
-  if (typeof mod.createImc !== 'function') throw new ConfigError(`${spec.name} does not export createImc`);
-  return (mod as unknown as ImcModuleFile).createImc(config);
+  return loadModule('IMC', 'createImc', spec, builtins);
 }
 
-export async function loadImv(
+export function loadImv(
   spec: ModuleSpec,
   builtins: Readonly<Record<string, ImvModuleFile['createImv']>>,
 ): Promise<ImvModule> {
-  const config = spec.config ?? {};
-  const builtin = builtins[spec.name];
-  if (builtin) return builtin(config);
-  if (!looksLikePath(spec.name)) {
-    throw new ConfigError(`unknown IMV '${spec.name}' (built-in: ${Object.keys(builtins).join(', ')})`);
-  }
-  const mod = await importFile(spec.name);
-  if (typeof mod.createImv !== 'function') throw new ConfigError(`${spec.name} does not export createImv`);
-  return (mod as unknown as ImvModuleFile).createImv(config);
+  return loadModule('IMV', 'createImv', spec, builtins);
 }

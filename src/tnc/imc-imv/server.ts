@@ -8,7 +8,7 @@ import { reverse, silentLogger } from '../../common/index.ts';
 import { ActionRecommendation, AssessmentResult, AssessmentResultName, toPbRecommendation } from '../pb/index.ts';
 import type { PbPaMessage, TncDecision, TncServerHandler, TncServerReply } from '../pb/index.ts';
 import type { ConnectionContext, ImvConnection, ImvModule, ImvVerdict, OutgoingPa, PaMessageType } from './api.ts';
-import { PaCodec, recipients } from './host.ts';
+import { PaCodec } from './host.ts';
 import type { HostOptions } from './host.ts';
 import { combineVerdicts } from './policy.ts';
 import type { RecommendationPolicyValue } from './policy.ts';
@@ -96,18 +96,14 @@ export function createTncServer(opts: TncServerOptions): TncServer {
       const reply: PbPaMessage[] = [];
       let retry = false;
       for (const m of messages) {
-        const to = recipients('imv', hosted, m);
-        if (to.length === 0) {
-          log.debug('IMV', `no IMV for PA message 0x${m.paVendor.toString(16)}/${m.paSubtype}`);
+        const routed = codec.route('imv', hosted, m);
+        if (!routed) continue;
+        if ('answer' in routed) {
+          reply.push(...routed.answer);
           continue;
         }
-        const d = codec.decode('imv', m);
-        if (!d.ok) {
-          reply.push(...codec.encode('imv', to[0]!.id, d.answer));
-          continue;
-        }
-        for (const h of to) {
-          const r = await h.conn.receive(d.msg);
+        for (const h of routed.to) {
+          const r = await h.conn.receive(routed.msg);
           reply.push(...send(h, r.reply));
           if (r.verdict) h.verdict = r.verdict;
           if (r.retry) retry = true;

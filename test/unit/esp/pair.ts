@@ -8,7 +8,8 @@ import { Encr, Integ } from '../../../src/crypto/ids.ts';
 import type { Suite } from '../../../src/crypto/types.ts';
 import { EspEngine } from '../../../src/esp/engine.ts';
 import type { EspEngineOptions } from '../../../src/esp/engine.ts';
-import { addressBytes, inetChecksum, IpProto } from '../../../src/esp/ip.ts';
+import { ipToBytes } from '../../../src/common/ip.ts';
+import { inetChecksum, IpProto } from '../../../src/esp/ip.ts';
 import type { EspEvent, EspLifetimes, EspSaConfig, EspSelector } from '../../../src/esp/types.ts';
 
 export const SUITES: Record<string, { suite: Suite; encr: number; integ: number }> = {
@@ -22,7 +23,7 @@ export const SUITES: Record<string, { suite: Suite; encr: number; integ: number 
 };
 
 export function ts(start: string, end = start, ipProtocol = 0, startPort = 0, endPort = 0xffff): EspSelector {
-  return { tsType: 7, ipProtocol, startPort, endPort, startAddr: addressBytes(start), endAddr: addressBytes(end) };
+  return { tsType: 7, ipProtocol, startPort, endPort, startAddr: ipToBytes(start), endAddr: ipToBytes(end) };
 }
 
 export interface PairOptions {
@@ -102,8 +103,8 @@ export function udp4(
       .u8(64)
       .u8(IpProto.UDP)
       .u16(sum)
-      .bytes(addressBytes(src))
-      .bytes(addressBytes(dst))
+      .bytes(ipToBytes(src))
+      .bytes(ipToBytes(dst))
       .finish();
   return new Writer(total)
     .bytes(hdr(inetChecksum(hdr(0))))
