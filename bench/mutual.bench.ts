@@ -14,8 +14,10 @@
  *
  * Round trips are the distinct (exchange, message id) pairs of the 'ike:message' diagnostics channel during the
  * setup; bytes are the sum of its outgoing messages of both daemons (UDP payload, all fragments; retransmits are not
- * published there, so datagram counts from the engines' stats are logged beside). Then the attested setup again
- * with a large EAP-TTLS fragment_size (default 16000, carried in IKE fragments) for M (default N) setups.
+ * published there, so datagram counts from the engines' stats are logged beside), and the CPU time of this process
+ * (both daemons; not swtpm's) is logged beside the wall time: on a busy machine the wall time also holds waiting for
+ * a CPU, the CPU time much less so. Then the attested setup again with a large EAP-TTLS fragment_size (default
+ * 16000, carried in IKE fragments) for M (default N) setups.
  *
  * Percentiles are nearest-rank (with N = 30, p99 is the slowest setup).
  *
@@ -66,6 +68,9 @@ interface Setup {
   tpmCommands: number;
   batches: number;
   maxBatch: number;
+  /** CPU time (user + system) of this process — both daemons — during the setup: less sensitive than the wall time
+   * to other load on the machine; swtpm's own CPU time is not in it. */
+  cpuMs: number;
 }
 
 interface Series {
@@ -119,10 +124,13 @@ async function measureSetup(pair: DaemonPair, conn: string, attested: boolean): 
     subscribe('tnc:batch', (m) => m.dir === 'out' && batches.push(m)),
   ];
   let ms: number;
+  let cpuMs: number;
+  let cpu0: NodeJS.CpuUsage;
   let sa: IkeSa;
   const sent0 = sent();
   try {
     const t0 = performance.now();
+    cpu0 = process.cpuUsage();
     sa = await withTimeout(a.engine.initiate(conn, { children: ['net'] }), SETUP_TIMEOUT_MS, `initiate ${conn}`);
     await until(
       `${conn} established with a CHILD_SA on both sides`,
@@ -130,6 +138,8 @@ async function measureSetup(pair: DaemonPair, conn: string, attested: boolean): 
       10_000,
     );
     ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    cpuMs = (cpu.user + cpu.system) / 1000;
   } finally {
     for (const u of unsubscribe) u();
   }
@@ -149,6 +159,7 @@ async function measureSetup(pair: DaemonPair, conn: string, attested: boolean): 
     tpmCommands: tpm.length,
     batches: batches.length,
     maxBatch: Math.max(0, ...batches.map((b) => b.bytes)),
+    cpuMs,
   };
   if (setup.messages !== 2 * roundTrips)
     throw new Error(`${conn}: ${setup.messages} messages for ${roundTrips} exchanges (not request/response pairs)`);
@@ -185,6 +196,7 @@ function stats(s: Series) {
     tpmCommands: med((x) => x.tpmCommands),
     batches: med((x) => x.batches),
     maxBatch: Math.max(...s.setups.map((x) => x.maxBatch)),
+    cpuMs: med((x) => x.cpuMs),
   };
 }
 
@@ -193,7 +205,7 @@ function describe(s: Series): string {
   return (
     `${s.label}: ${s.setups.length} setups, p50 ${x.p50.toFixed(1)} ms, p99 ${x.p99.toFixed(1)} ms ` +
     `(min ${x.min.toFixed(1)}, max ${x.max.toFixed(1)}), ${x.roundTrips} round trips ` +
-    `(${x.rtMin}..${x.rtMax}), ${x.bytes} bytes, ${x.datagrams} datagrams` +
+    `(${x.rtMin}..${x.rtMax}), ${x.bytes} bytes, ${x.datagrams} datagrams, CPU p50 ${x.cpuMs.toFixed(1)} ms` +
     (x.batches
       ? `; ${x.batches} PB-TNC batches (largest ${x.maxBatch} bytes, PT-EAP limit 65529), ` +
         `${x.tpmCommands} TPM commands taking ${x.tpmMs.toFixed(1)} ms (sum over both TPMs, median setup)`

@@ -16,10 +16,10 @@
  */
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import type { PaAttribute } from '../../src/tnc/pa/index.ts';
+import type { PaAttribute, UnknownPaAttribute } from '../../src/tnc/pa/index.ts';
 import type { ImcConnection, ImcModule, IncomingPa, OutgoingPa } from '../../src/tnc/imc-imv/index.ts';
-import { PaSubtype } from '../../src/tnc/pa/index.ts';
-import { ptsAttributeCodecs, ptsKeyExchange, ptsSecret, rebuildQuoteAttest } from '../../src/pts/index.ts';
+import { Pen, PaSubtype } from '../../src/tnc/pa/index.ts';
+import { TcgPtsAttr, ptsAttributeCodecs, ptsKeyExchange, ptsSecret, rebuildQuoteAttest } from '../../src/pts/index.ts';
 import type {
   TcgPtsDhNonceFinish,
   TcgPtsDhNonceParamsResponse,
@@ -78,7 +78,14 @@ export function recordingImc(imc: ImcModule): { imc: ImcModule; recording(): Rec
       fileMeas,
       dhResponse: one('tcg/pts-dh-nonce-params-resp'),
       versionInfo: sent.find((x) => x.kind === 'tcg/pts-tpm-version-info'),
-      evidence: sent.filter((x) => x.kind === 'tcg/pts-simple-comp-evid'),
+      // The collector may hand its evidence over already encoded (imc/attest preEncoder: raw attributes).
+      evidence: sent.filter(
+        (x) =>
+          x.kind === 'tcg/pts-simple-comp-evid' ||
+          (x.kind === 'unknown' &&
+            (x as UnknownPaAttribute).vendor === Pen.TCG &&
+            (x as UnknownPaAttribute).type === TcgPtsAttr.SIMPLE_COMP_EVID),
+      ),
       final,
     };
   };

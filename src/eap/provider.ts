@@ -23,7 +23,8 @@ import { EapServerSession } from './server.ts';
 import { TtlsPeer } from './ttls/peer.ts';
 import { TtlsServer } from './ttls/server.ts';
 import type { TtlsPhase2 } from './ttls/server.ts';
-import type { SecureVersion } from 'node:tls';
+import type { SecureContext, SecureVersion } from 'node:tls';
+import { clientContext, serverContext } from './ttls/tunnel.ts';
 
 type Pem = string | Uint8Array;
 
@@ -77,6 +78,22 @@ export function createEapProvider(opts: EapProviderOptions = {}): EapProvider {
     ...(opts.tls?.ca ? { ca: opts.tls.ca } : {}),
     ...versions,
   });
+  // One TLS context per role for every tunnel of this provider (the credentials do not change under it). Bad
+  // credentials make none: the tunnel then fails where it always did, when it makes its own.
+  const memo = (make: (c: ReturnType<typeof tlsCreds>) => SecureContext) => {
+    let ctx: SecureContext | undefined;
+    return () => {
+      const c = tlsCreds();
+      try {
+        ctx ??= make(c);
+      } catch {
+        return c;
+      }
+      return { ...c, secureContext: ctx };
+    };
+  };
+  const clientTls = memo(clientContext);
+  const serverTls = memo(serverContext);
   const needTls = () => {
     if (!opts.tls?.ca) throw new ConfigError('EAP-TTLS needs trust anchors (tls.ca)');
   };
@@ -107,7 +124,7 @@ export function createEapProvider(opts: EapProviderOptions = {}): EapProvider {
         if (factory) innerMethods.set(EapType.PT_EAP, () => new PtEapPeer(factory('peer', ctx), log));
         const inner = peerSession(innerMethods, ctx, true);
         const serverIdentity = opts.tls?.serverIdentity ?? ctx.serverIdentity;
-        const tls = { ...tlsCreds(), ...(serverIdentity ? { serverIdentity } : {}) };
+        const tls = { ...clientTls(), ...(serverIdentity ? { serverIdentity } : {}) };
         session = peerSession(new Map([[EapType.TTLS, () => new TtlsPeer({ tls, framing, inner, log })]]), ctx, false);
       } else {
         throw new ConfigError(`EAP method ${method} is not available (md5, ttls)`);
@@ -138,7 +155,7 @@ export function createEapProvider(opts: EapProviderOptions = {}): EapProvider {
                 new TtlsServer({
                   ...(peerIdentity !== undefined ? { peerIdentity } : {}),
                   ...(ttls.bindClientIdentity !== undefined ? { bindClientIdentity: ttls.bindClientIdentity } : {}),
-                  tls: { ...tlsCreds(), requestCert: ttls.requestClientCert ?? true },
+                  tls: { ...serverTls(), requestCert: ttls.requestClientCert ?? true },
                   framing,
                   phase2,
                   ...(method ? { method } : {}),

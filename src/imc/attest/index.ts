@@ -14,20 +14,25 @@
  *   root        directory the verifier's file paths refer to (default /): /usr/bin/ is measured in <root>/usr/bin
  *               and reported as /usr/bin/…, so a device image (or a test tree) looks like a root file system
  *   maxFiles, maxFileSize, maxEvents   limits of one answer
+ *   cache       yes (default) | no: keep file digests between attestations while a file's (device, inode, size,
+ *               mtime, ctime) stay the same (never for a file changed within the racy window before it was read,
+ *               see src/measure/file-digest-cache.ts), and parse a log that is a regular file again only when its
+ *               stamp changed (securityfs logs are read every time). The quote is fresh every time.
  *
  * The TPM is opened on first use and shared by every connection of the module; `close()` releases it. A log file
  * that does not exist is taken as an empty log (the verifier then judges what the quote covers).
  */
-import { ConfigError, silentLogger } from '../../common/index.ts';
+import { ConfigError, Writer, silentLogger } from '../../common/index.ts';
 import type { Logger } from '../../common/index.ts';
 import { isHashName } from '../../measure/hash.ts';
 import type { HashName } from '../../measure/hash.ts';
 import type { EventLog } from '../../measure/eventlog.ts';
 import type { ImaEntry } from '../../measure/ima.ts';
 import { PaSubtype } from '../../tnc/pa/index.ts';
+import type { PaAttribute, PaAttributeCodec, UnknownPaAttribute } from '../../tnc/pa/index.ts';
 import type { ImcConnection, ImcModule, IncomingPa, OutgoingPa } from '../../tnc/imc-imv/index.ts';
 import { ptsAttributeCodecs } from '../../pts/index.ts';
-import { PtsAttester, bootLogSource, imaSource } from '../../pts/attester/index.ts';
+import { PtsAttester, PtsAttesterCache, bootLogSource, imaSource } from '../../pts/attester/index.ts';
 import type { PtsAttesterOptions } from '../../pts/attester/index.ts';
 import { Tpm } from '../../tpm/client.ts';
 import { DEFAULT_AIK_HANDLE, loadAik } from '../../tpm/aik.ts';
@@ -46,6 +51,8 @@ export interface AttestImcConfig {
   /** Directory the requested paths are resolved under (absent: the file system root). */
   root?: string;
   limits: NonNullable<PtsAttesterOptions['limits']>;
+  /** Reuse digests and parsed logs of unchanged files between attestations (default true). */
+  cache: boolean;
 }
 
 /** The collector module with a way to release its TPM. */
@@ -94,7 +101,40 @@ export function attestImcConfig(raw: Record<string, unknown>): AttestImcConfig {
     ...(bootLog ? { bootLog } : {}),
     ...(root !== undefined && root !== '/' ? { root } : {}),
     limits,
+    cache: bool(raw, 'cache') ?? true,
   };
+}
+
+const bool = (raw: Record<string, unknown>, k: string): boolean | undefined => {
+  const v = raw[k];
+  if (v === undefined || typeof v === 'boolean') return v;
+  if (typeof v === 'string' && /^(yes|true|1)$/i.test(v)) return true;
+  if (typeof v === 'string' && /^(no|false|0)$/i.test(v)) return false;
+  throw new ConfigError(`imc attest: ${k} must be yes or no`);
+};
+
+const SCE = 'tcg/pts-simple-comp-evid';
+
+/**
+ * Simple Component Evidence attributes in their encoded form (a raw attribute: the PA-TNC encoder copies its value
+ * as is, the bytes on the wire are the codec's), each encoded once: the attester hands out the same objects for an
+ * unchanged IMA log (src/pts/attester/cache.ts), so thousands of events are not encoded again every attestation.
+ */
+export function preEncoder(): (attrs: PaAttribute[]) => PaAttribute[] {
+  const codec = ptsAttributeCodecs.find((c) => c.kind === SCE) as PaAttributeCodec<PaAttribute> | undefined;
+  const encoded = new WeakMap<PaAttribute, UnknownPaAttribute>();
+  const raw = (a: PaAttribute): PaAttribute => {
+    if (a.kind !== SCE || !codec) return a;
+    let r = encoded.get(a);
+    if (!r) {
+      const w = new Writer(128);
+      codec.encodeValue(w, a);
+      r = { kind: 'unknown', noskip: a.noskip, vendor: codec.vendor, type: codec.type, value: w.finish() };
+      encoded.set(a, r);
+    }
+    return r;
+  };
+  return (attrs) => attrs.map(raw);
 }
 
 const missing = (e: unknown) => (e as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
@@ -104,8 +144,12 @@ export function createAttestImc(config: AttestImcConfig, tpmOf: () => Tpm, log: 
   const ima = imaSource({
     ...(config.imaLog ? { imaPath: config.imaLog } : {}),
     templateHashAlg: config.imaTemplateHash,
+    cache: config.cache,
   });
-  const boot = bootLogSource(config.bootLog ? { bootLogPath: config.bootLog } : {});
+  const boot = bootLogSource({ ...(config.bootLog ? { bootLogPath: config.bootLog } : {}), cache: config.cache });
+  // Shared by every connection of the module: the next attestation re-hashes only changed files.
+  const cache = config.cache ? new PtsAttesterCache() : undefined;
+  const preEncode = cache ? preEncoder() : (attrs: PaAttribute[]) => attrs;
   const imaLog = async (): Promise<readonly ImaEntry[]> => {
     try {
       return await ima();
@@ -145,6 +189,7 @@ export function createAttestImc(config: AttestImcConfig, tpmOf: () => Tpm, log: 
           bootLog,
           ...(config.root ? { root: config.root } : {}),
           limits: config.limits,
+          ...(cache ? { cache } : {}),
           log: ctx.log,
         });
         return attester;
@@ -155,7 +200,7 @@ export function createAttestImc(config: AttestImcConfig, tpmOf: () => Tpm, log: 
           return [];
         },
         async receive(msg: IncomingPa): Promise<OutgoingPa[]> {
-          const attributes = await (await attesterFor()).handle(msg.attributes);
+          const attributes = preEncode(await (await attesterFor()).handle(msg.attributes));
           return attributes.length === 0 ? [] : [{ ...TCG_PTS, attributes, to: msg.sourceId }];
         },
       };

@@ -17,8 +17,9 @@
  *   Generate Attestation Evidence        → Simple Component Evidence per BIOS/IMA event + Simple Evidence Final
  *                                          (TPM2_Quote over the touched PCRs with the secret as qualifyingData)
  */
-import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
+import { createHash, hash as oneShot } from 'node:crypto';
+import { closeSync, createReadStream, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { AttestdError, LimitError, concat, silentLogger, systemRng, utf8 } from '../../common/index.ts';
@@ -70,11 +71,14 @@ import type { PtsFileMetadata } from '../attrs/unix-file-metadata.ts';
 import type { PtsFileMeasurementEntry, TcgPtsFileMeas } from '../attrs/file-measurement.ts';
 import { fileMeasurementValueBudget, splitFileMeasurement } from '../attrs/file-measurement-split.ts';
 import { BIOS_COMPONENT, IMA_COMPONENT, componentKind, ptsErrorAttribute } from '../components.ts';
+import type { ImaEvidence, PtsAttesterCache } from './cache.ts';
 
 /** Files up to this size are read whole; larger ones are streamed. */
 const SMALL_FILE = 1 << 20;
-/** Files of a directory hashed between two turns of the event loop. */
+/** Files of a directory hashed between two turns of the event loop… */
 const HASH_BATCH = 64;
+/** …where a file answered from the cache (one lstat) counts as this fraction of a hashed one. */
+const CACHE_HIT_WEIGHT = 1 / 16;
 
 export interface PtsAttesterOptions {
   /**
@@ -109,6 +113,11 @@ export interface PtsAttesterOptions {
     /** Most evidence events sent (default 200,000). */
     maxEvents?: number;
   };
+  /**
+   * Kept between attestations (one per collector, see cache.ts): file digests reused while a file's (dev, ino,
+   * size, mtime, ctime) are unchanged, and the per-entry IMA evidence of a cached log. Default: none.
+   */
+  cache?: PtsAttesterCache;
   rng?: Rng;
   log?: Logger;
 }
@@ -193,17 +202,18 @@ export class PtsAttester {
         this.#measAlgo = sel;
         return [{ kind: 'tcg/pts-meas-algo-selection', noskip: false, algorithms: sel } as PaAttribute];
       }
-      case 'tcg/pts-req-file-meas':
+      case 'tcg/pts-req-file-meas': {
         // too many files for one PT-EAP batch: several File Measurements for this request (the verifier merges)
-        return splitFileMeasurement(
-          await this.#fileMeasurement(
-            v.path as string,
-            v.directory as boolean,
-            v.requestId as number,
-            v.delimiter as number,
-          ),
-          fileMeasurementValueBudget(),
+        const whole = await this.#fileMeasurement(
+          v.path as string,
+          v.directory as boolean,
+          v.requestId as number,
+          v.delimiter as number,
         );
+        const split = (m: TcgPtsFileMeas) => splitFileMeasurement(m, fileMeasurementValueBudget());
+        const cache = this.#o.cache;
+        return cache ? cache.splitFileMeasurement(`${v.directory ? 'd' : 'f'}:${v.path}`, whole, split) : split(whole);
+      }
       case 'tcg/pts-req-file-meta':
         return [await this.#fileMetadata(v.path as string, v.directory as boolean, v.delimiter as number)];
       case 'tcg/pts-dh-nonce-params-req':
@@ -268,11 +278,14 @@ export class PtsAttester {
    */
   async #hashFile(path: string, alg: HashName, name = path): Promise<Uint8Array> {
     const max = this.#o.limits?.maxFileSize ?? 1 << 30;
-    const h = createHash(alg);
+    const cache = this.#o.cache?.files;
+    const started = Date.now();
     const fd = openSync(path, 'r');
-    let large = false;
+    let st: Stats;
+    let small: Uint8Array | undefined;
     try {
-      const size = fstatSync(fd).size;
+      st = fstatSync(fd);
+      const size = st.size;
       if (size > max) throw new LimitError('pts.maxFileSize', `${name} is larger than ${max} bytes`);
       if (size <= SMALL_FILE) {
         const buf = Buffer.allocUnsafe(size);
@@ -282,13 +295,33 @@ export class PtsAttester {
           if (n === 0) break;
           off += n;
         }
-        h.update(buf.subarray(0, off));
-      } else large = true;
+        const d = oneShot(alg, buf.subarray(0, off), 'buffer');
+        small = new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+      }
     } finally {
       closeSync(fd);
     }
-    if (large) for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-    return new Uint8Array(h.digest());
+    if (!small) {
+      // A large file is streamed by path: the stamp above need not describe what the stream reads, so not cached.
+      const h = createHash(alg);
+      for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+      return new Uint8Array(h.digest());
+    }
+    // Only a regular file's digest is remembered (a device or FIFO has no meaningful stamp). A change during the
+    // read sets a ctime after `started`: such a digest is not stored, and a stored stamp no longer matches.
+    if (cache && st.isFile()) cache.store(path, st, started, alg, small);
+    return small;
+  }
+
+  /** The digest of a regular file from the cache, if its lstat still matches; else hashed. */
+  async #cachedHash(path: string, alg: HashName, name: string): Promise<{ digest: Uint8Array; hit: boolean }> {
+    const cache = this.#o.cache?.files;
+    if (cache) {
+      const st = lstatSync(path, { throwIfNoEntry: false });
+      const d = st?.isFile() ? cache.lookup(path, st, alg) : undefined;
+      if (d) return { digest: d, hit: true };
+    }
+    return { digest: await this.#hashFile(path, alg, name), hit: false };
   }
 
   async #regularFiles(dir: string, name = dir): Promise<string[]> {
@@ -313,16 +346,21 @@ export class PtsAttester {
         const dir = local.replace(/\/$/, '');
         const names = await this.#regularFiles(local, path);
         const prefix = path.replace(/\/$/, '');
-        for (let i = 0; i < names.length; i++) {
+        let work = 0;
+        for (const name of names) {
           // A batch of files at a time, then the event loop gets its turn (IKE and other connections go on).
-          if (i > 0 && i % HASH_BATCH === 0) await new Promise<void>((r) => setImmediate(r));
-          const name = names[i]!;
-          files.push({ filename: name, measurement: await this.#hashFile(`${dir}/${name}`, alg, `${prefix}/${name}`) });
+          if (work >= HASH_BATCH) {
+            work = 0;
+            await new Promise<void>((r) => setImmediate(r));
+          }
+          const { digest, hit } = await this.#cachedHash(`${dir}/${name}`, alg, `${prefix}/${name}`);
+          work += hit ? CACHE_HIT_WEIGHT : 1;
+          files.push({ filename: name, measurement: digest });
         }
       } else {
         const st = await lstat(local);
         if (!st.isFile()) throw new Answer(PtsError.INVALID_PATH, `${path} is not a regular file`);
-        files.push({ filename: path, measurement: await this.#hashFile(local, alg, path) });
+        files.push({ filename: path, measurement: (await this.#cachedHash(local, alg, path)).digest });
       }
     } catch (e) {
       if (e instanceof Answer) throw e;
@@ -460,10 +498,13 @@ export class PtsAttester {
     const maxEvents = this.#o.limits?.maxEvents ?? 200_000;
     const out: PaAttribute[] = [];
     const pcrs = new Set<number>();
-    const event = (name: PtsCompFuncName, pcr: number, measurement: Uint8Array, policyUri?: string) => {
+    const push = (attr: PaAttribute, pcr: number) => {
       if (out.length >= maxEvents) throw new Answer(PtsError.UNABLE_CUR_EVID, `more than ${maxEvents} evidence events`);
       pcrs.add(pcr);
-      out.push({
+      out.push(attr);
+    };
+    const attribute = (name: PtsCompFuncName, pcr: number, measurement: Uint8Array, policyUri?: string) =>
+      ({
         kind: 'tcg/pts-simple-comp-evid',
         noskip: false,
         depth: 0,
@@ -475,8 +516,7 @@ export class PtsAttester {
         validation: policyUri === undefined ? PtsCompEvidValidation.NONE : PtsCompEvidValidation.PASSED,
         ...(policyUri === undefined ? {} : { policyUri }),
         measurement,
-      } as PaAttribute);
-    };
+      }) as PaAttribute;
     for (const c of this.#components) {
       const kind = componentKind({ name: c });
       if (kind === 'bios') {
@@ -486,11 +526,12 @@ export class PtsAttester {
           if (e.type === EventType.EV_NO_ACTION) continue;
           const d = e.digests.find((x) => x.alg === alg);
           if (!d) throw new Answer(PtsError.UNABLE_CUR_EVID, `boot event of PCR ${e.pcr} has no ${bank} digest`);
-          event(BIOS_COMPONENT, e.pcr, d.digest);
+          push(attribute(BIOS_COMPONENT, e.pcr, d.digest), e.pcr);
         }
       } else if (kind === 'ima') {
         const entries = this.#o.imaLog ? await this.#o.imaLog() : [];
-        for (const e of entries) {
+        const mode = this.#o.imaMode;
+        const compute = (e: ImaEntry): ImaEvidence => {
           let uri: string;
           try {
             const d = decodeEvent(e);
@@ -498,8 +539,16 @@ export class PtsAttester {
           } catch {
             uri = `${e.templateName}:`;
           }
-          event(IMA_COMPONENT, e.pcr, imaExtendValue(e, bank, this.#o.imaMode ? { mode: this.#o.imaMode } : {}), uri);
-        }
+          return {
+            pcr: e.pcr,
+            attr: attribute(IMA_COMPONENT, e.pcr, imaExtendValue(e, bank, mode ? { mode } : {}), uri),
+          };
+        };
+        // With a cache, the same (immutable) attribute objects each time the log is unchanged: the collector can
+        // keep their encoding too.
+        const cache = this.#o.cache;
+        const evidence = cache ? cache.imaEvidence(entries, bank, mode ?? 'per-bank', compute) : entries.map(compute);
+        for (const { pcr, attr } of evidence) push(attr, pcr);
       }
     }
     const selected = [...pcrs].sort((a, b) => a - b);

@@ -12,7 +12,7 @@
  * batches. Receivers see several messages where the module returned one (the PTS verifier accumulates). An
  * attribute that alone exceeds the limit goes in a message of its own (PB-TNC then closes with a local error).
  */
-import { Writer, randomU32, systemRng } from '../../common/index.ts';
+import { randomU32, systemRng } from '../../common/index.ts';
 import type { Logger, Rng } from '../../common/index.ts';
 import { PA_TNC_HEADER_SIZE, defaultPaRegistry, encodePaMessage, receivePaMessage } from '../pa/index.ts';
 import type { PaAttribute, PaAttributeCodec, PaAttributeRegistry } from '../pa/index.ts';
@@ -35,6 +35,18 @@ export interface HostOptions {
 }
 
 export type Side = 'imc' | 'imv';
+
+/** A PA-TNC message from its encoded header and attributes (`size`: header plus attributes). */
+function join(header: Uint8Array, attrs: readonly Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  out.set(header.subarray(0, PA_TNC_HEADER_SIZE), 0);
+  let o = PA_TNC_HEADER_SIZE;
+  for (const a of attrs) {
+    out.set(a, o);
+    o += a.byteLength;
+  }
+  return out;
+}
 
 export function subscribes(subs: readonly PaMessageType[], vendor: number, subtype: number): boolean {
   return subs.some(
@@ -66,31 +78,39 @@ export class PaCodec {
    * the same vendor, subtype and addressing, the attributes in order).
    */
   encode(side: Side, selfId: number, out: OutgoingPa): PbPaMessage[] {
-    const body = encodePaMessage({ messageId: this.#ids(), attributes: out.attributes }, this.registry);
-    if (body.byteLength <= this.maxBody || out.attributes.length < 2) return [this.#pb(side, selfId, out, body)];
-    const bodies = this.#split(body, out.attributes);
-    this.#log.info(
-      side === 'imc' ? 'IMC' : 'IMV',
-      `PA-TNC message of ${body.byteLength} bytes (${out.attributes.length} attributes) sent as ${bodies.length} messages of at most ${this.maxBody} bytes`,
-    );
+    const messageId = this.#ids();
+    if (out.attributes.length < 2)
+      return [this.#pb(side, selfId, out, encodePaMessage({ messageId, attributes: out.attributes }, this.registry))];
+    const first = encodePaMessage({ messageId, attributes: [] }, this.registry);
+    // Each attribute is encoded once: the sizes decide the split, the bytes are copied into the messages.
+    const attrs = out.attributes.map((a) => this.registry.encodeOne(a));
+    const total = attrs.reduce((n, a) => n + a.byteLength, PA_TNC_HEADER_SIZE);
+    const bodies = total <= this.maxBody ? [join(first, attrs, total)] : this.#split(first, attrs);
+    if (bodies.length > 1)
+      this.#log.info(
+        side === 'imc' ? 'IMC' : 'IMV',
+        `PA-TNC message of ${total} bytes (${out.attributes.length} attributes) sent as ${bodies.length} messages of at most ${this.maxBody} bytes`,
+      );
     return bodies.map((b) => this.#pb(side, selfId, out, b));
   }
 
-  /** Greedy split of an encoded message's attributes into messages of at most `maxBody` bytes. */
-  #split(whole: Uint8Array, attributes: readonly PaAttribute[]): Uint8Array[] {
+  /** Greedy split of encoded attributes into messages of at most `maxBody` bytes (the first with `first`'s id). */
+  #split(first: Uint8Array, attrs: readonly Uint8Array[]): Uint8Array[] {
     const bodies: Uint8Array[] = [];
-    let w: Writer | undefined;
-    for (const a of attributes) {
-      const attr = this.registry.encodeOne(a);
-      if (w && w.length + attr.byteLength > this.maxBody) {
-        bodies.push(w.finish());
-        w = undefined;
-      }
-      // the first message keeps the id already drawn for the whole, the others get fresh ones
-      w ??= new Writer(4096).bytes(bodies.length === 0 ? whole.subarray(0, PA_TNC_HEADER_SIZE) : this.#header());
-      w.bytes(attr);
+    let group: Uint8Array[] = [];
+    let size = PA_TNC_HEADER_SIZE;
+    const flush = () => {
+      // the first message keeps the id already drawn, the others get fresh ones
+      bodies.push(join(bodies.length === 0 ? first : this.#header(), group, size));
+      group = [];
+      size = PA_TNC_HEADER_SIZE;
+    };
+    for (const a of attrs) {
+      if (group.length && size + a.byteLength > this.maxBody) flush();
+      group.push(a);
+      size += a.byteLength;
     }
-    if (w) bodies.push(w.finish());
+    if (group.length) flush();
     return bodies;
   }
 

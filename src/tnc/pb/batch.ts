@@ -33,6 +33,7 @@ import { noskipOf, pbCodecByType, pbCodecOf } from './message.ts';
 import type { KnownPbMessage, PbMessage } from './message.ts';
 import { pbErrorWithOffset, pbVersionError } from './messages/error.ts';
 import type { PbError } from './messages/error.ts';
+import { PB_PA_HEADER_SIZE } from './messages/pa.ts';
 
 export interface PbBatch {
   type: PbBatchTypeValue;
@@ -64,7 +65,10 @@ export interface EncodeBatchOptions {
 }
 
 export function encodeBatch(batch: PbBatch, opts: EncodeBatchOptions = {}): Uint8Array {
-  const w = new Writer(64);
+  // Sized up front: a batch of PA messages is up to 64 KiB, which doubling from a small buffer copies many times.
+  let size = PB_BATCH_HEADER_SIZE;
+  for (const m of batch.messages) size += encodedMessageSize(m);
+  const w = new Writer(size);
   w.u8(PB_TNC_VERSION)
     .u8(batch.fromServer ? PB_BATCH_FLAG_D : 0)
     .u8(0)
@@ -84,6 +88,8 @@ export function encodeBatch(batch: PbBatch, opts: EncodeBatchOptions = {}): Uint
 
 /** Bytes one message takes in a batch (its header included): a batch is its 8-byte header plus these. */
 export function encodedMessageSize(m: PbMessage): number {
+  // PB-PA (RFC 5793 §4.5): fixed headers and the PA-TNC message as is, so no need to copy a body of up to 64 KiB.
+  if (m.kind === 'pa') return PB_MSG_HEADER_SIZE + PB_PA_HEADER_SIZE + m.body.byteLength;
   const w = new Writer(64);
   encodeMessage(w, m);
   return w.length;
