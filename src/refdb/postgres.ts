@@ -27,11 +27,27 @@ export const postgresDialect: Dialect = {
     columns: readonly (readonly [string, ColumnType])[],
     rows: readonly (readonly (string | number | null)[])[],
   ): RowSet {
-    const params = columns.map((_c, i) => rows.map((r) => r[i] ?? null));
-    const args = columns.map(([, t]) => `?::${PG_TYPE[t]}`).join(', ');
-    return { sql: `(SELECT * FROM unnest(${args}) AS u(${columns.map(([n]) => n).join(', ')}))`, params };
+    return unnest(
+      columns,
+      columns.map((_c, i) => rows.map((r) => r[i] ?? null)),
+    );
+  },
+  chunks(columns, data) {
+    return data[0]?.length ? [unnest(columns, data)] : [];
   },
 };
+
+/** One array parameter per column under unnest. */
+function unnest(
+  columns: readonly (readonly [string, ColumnType])[],
+  data: readonly (readonly (string | number | null)[])[],
+): RowSet {
+  const args = columns.map(([, t]) => `?::${PG_TYPE[t]}`).join(', ');
+  return {
+    sql: `(SELECT * FROM unnest(${args}) AS u(${columns.map(([n]) => n).join(', ')}))`,
+    params: columns.map((_c, i) => data[i] ?? []),
+  };
+}
 
 const INT8 = 20;
 const types = {

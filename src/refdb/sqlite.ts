@@ -12,6 +12,9 @@ import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { ConfigError } from '../common/errors.ts';
 import type { ColumnType, Dialect, Row, RowSet, RunResult, SqlDriver, SqlExecutor, SqlValue } from './sql.ts';
 
+/** Rows per multi-row VALUES of `chunks` (columns · rows stays far below SQLite's 32,766 parameters). */
+const CHUNK_ROWS = 512;
+
 export const sqliteDialect: Dialect = {
   name: 'sqlite',
   idColumn: 'INTEGER PRIMARY KEY AUTOINCREMENT',
@@ -26,6 +29,20 @@ export const sqliteDialect: Dialect = {
   ): RowSet {
     const cols = columns.map(([name], i) => `j.value->>${i} AS ${name}`).join(', ');
     return { sql: `(SELECT ${cols} FROM json_each(?) AS j)`, params: [JSON.stringify(rows)] };
+  },
+  chunks(columns, data) {
+    const out: RowSet[] = [];
+    const cols = columns.map(([name], i) => `column${i + 1} AS ${name}`).join(', ');
+    const tuple = `(${columns.map(() => '?').join(', ')})`;
+    const n = data[0]?.length ?? 0;
+    for (let i = 0; i < n;) {
+      const size = n - i >= CHUNK_ROWS ? CHUNK_ROWS : 2 ** Math.floor(Math.log2(n - i));
+      const params: SqlValue[] = [];
+      for (let r = i; r < i + size; r++) for (let c = 0; c < columns.length; c++) params.push(data[c]?.[r] ?? null);
+      out.push({ sql: `(SELECT ${cols} FROM (VALUES ${`${tuple}, `.repeat(size - 1)}${tuple}))`, params });
+      i += size;
+    }
+    return out;
   },
 };
 

@@ -453,6 +453,20 @@ export class RefStore {
     return rows.map(sessionOf);
   }
 
+  /** The device of the newest session under `identity` that identified one (the policy plan's max_age lookup). */
+  async lastDeviceOfIdentity(identity: string): Promise<number | undefined> {
+    const r = await this.#x.get(
+      'SELECT device FROM sessions WHERE identity = ? AND device IS NOT NULL ORDER BY time DESC, id DESC LIMIT 1',
+      [identity],
+    );
+    return r ? num(r.device) : undefined;
+  }
+
+  /** Names the peer a session is about (an assessment stored under the policy engine's session). */
+  async setSessionIdentity(id: number, identity: string): Promise<void> {
+    await this.#x.run('UPDATE sessions SET identity = ? WHERE id = ?', [identity, id]);
+  }
+
   async setSessionRecommendation(id: number, rec: number): Promise<void> {
     await this.#x.run('UPDATE sessions SET rec = ? WHERE id = ?', [rec, id]);
   }
@@ -575,37 +589,78 @@ export class RefStore {
 
   /**
    * Imports reference hashes for a product (and version label), replacing the digest of a (path, algorithm,
-   * version) already present. One transaction; three statements per batch of BATCH rows.
+   * version) already present. One transaction. The directories met are kept for the whole import (their ids, and
+   * which batches created or touched files in them), so that a batch of BATCH rows costs one INSERT of its new files
+   * and one of its hashes, plus lookups only for files that may exist already.
    */
   async importFileHashes(product: number, rows: Iterable<FileHashRow>, version = ''): Promise<number> {
     return this.#bulk(async (s) => {
-      // A product version without hashes yet needs no replace step: rows are deduplicated across the whole import.
-      let replace = !!(await s.#x.get('SELECT 1 AS x FROM file_hashes WHERE product = ? AND version = ? LIMIT 1', [
+      // A product version without hashes yet needs no replace step for files new to the import.
+      const replace = !!(await s.#x.get('SELECT 1 AS x FROM file_hashes WHERE product = ? AND version = ? LIMIT 1', [
         product,
         version,
       ]));
+      const dirs = new Map<string, { id: number; fresh: boolean; created: number; touched: number }>();
+      // Per algorithm met: the length of its hex digests.
+      const hexLength = new Map<string, number>();
+      const newBatch = () => ({
+        paths: [] as string[],
+        algos: [] as string[],
+        hexes: [] as string[],
+        // The batch's newest row of each path, and per row the path's previous row (-1): the rows of one path.
+        last: new Map<string, number>(),
+        prev: [] as number[],
+      });
       let count = 0;
-      let batch = new Map<string, readonly [string, string, string, string]>();
-      const seen = new Set<string>();
+      let seq = 0;
+      let b = newBatch();
+      // The previous batch's last statement, at work (PostgreSQL: in the server) while this batch is collected.
+      let pending: Promise<unknown> | undefined;
       const flush = async () => {
-        if (batch.size) await s.#importBatch(product, version, [...batch.values()], replace);
-        count += batch.size;
-        batch = new Map();
+        if (!b.paths.length) return;
+        const full = b;
+        b = newBatch();
+        count += full.paths.length;
+        await pending;
+        pending = undefined;
+        pending = (await s.#importBatch(product, version, full, ++seq, replace, dirs)).done;
+        // Awaited before the next batch or the end; this keeps a failure meanwhile from counting as unhandled.
+        pending.catch(() => undefined);
       };
-      for (const r of rows) {
-        checkDigest(r.algo, r.digest, `file_hashes[${JSON.stringify(r.path.slice(0, 100))}]`);
-        if (!r.path) throw new ParseError('empty path', 0, 'file_hashes.path');
-        if (r.path.length > 4096) throw new LimitError('refdb.maxPathLength', `${r.path.length} characters`);
-        const { dir, name } = splitPath(r.path);
-        const key = `${r.algo}\0${r.path}`;
-        // A path repeated after its batch went out: the last digest wins, through the replace step from now on.
-        if (!replace && seen.has(key) && !batch.has(key)) replace = true;
-        if (!replace) seen.add(key);
-        batch.set(key, [dir, name, r.algo, r.digest]);
-        if (batch.size >= BATCH) await flush();
+      try {
+        for (const r of rows) {
+          const { path, algo, digest } = r;
+          const len = hexLength.get(algo);
+          if (len === undefined || digest.length !== len || !HEX.test(digest)) {
+            checkDigest(algo, digest, `file_hashes[${JSON.stringify(path.slice(0, 100))}]`);
+            hexLength.set(algo, digest.length);
+          }
+          if (!path) throw new ParseError('empty path', 0, 'file_hashes.path');
+          if (path.length > 4096) throw new LimitError('refdb.maxPathLength', `${path.length} characters`);
+          const head = b.last.get(path);
+          let at = head ?? -1;
+          while (at >= 0 && b.algos[at] !== algo) at = b.prev[at] ?? -1;
+          if (at >= 0) {
+            // Repeated within the batch: the last digest wins. (Repeated after its batch went out: the later batch
+            // replaces it, see #importBatch.)
+            b.hexes[at] = digest;
+            continue;
+          }
+          b.last.set(path, b.paths.length);
+          b.prev.push(head ?? -1);
+          b.paths.push(path);
+          b.algos.push(algo);
+          b.hexes.push(digest);
+          if (b.paths.length >= BATCH) await flush();
+        }
+        await flush();
+        await pending;
+      } catch (e) {
+        // Nothing may run after the rollback: let the statement at work finish first.
+        await pending?.catch(() => undefined);
+        throw e;
       }
-      await flush();
-      if (count >= BATCH) for (const q of s.#x.dialect.analyze) await s.#x.exec(q);
+      if (count > 0) for (const q of s.#x.dialect.analyze) await s.#x.exec(q);
       // In the import's transaction: a verifier that sees the new generation sees the new hashes.
       await s.#x.run('UPDATE reference_generation SET n = n + 1 WHERE id = 1');
       return count;
@@ -620,101 +675,234 @@ export class RefStore {
     return num((await this.#x.get('SELECT n FROM reference_generation WHERE id = 1'))?.n);
   }
 
+  /**
+   * Batch `seq` of an import: ids for its directories and files (new rows, or lookups where a file may exist), then
+   * its hashes. Resolves once the batch's last, largest statement is sent, with that statement's completion in
+   * `done`: the caller collects the next batch while the server (PostgreSQL) works. Row sources carry positions
+   * (`k`) rather than keys, so that answers map back without building strings.
+   */
   async #importBatch(
     product: number,
     version: string,
-    rows: (readonly [string, string, string, string])[],
+    b: { readonly paths: readonly string[]; readonly algos: readonly string[]; readonly hexes: readonly string[] },
+    seq: number,
     replace: boolean,
-  ): Promise<void> {
-    const d = this.#x.dialect;
-    const dirs = d.rows(
-      [['d', 'text']],
-      [...new Set(rows.map((r) => r[0]))].map((p) => [p]),
-    );
-    await this.#x.run(
-      `INSERT INTO directories (path) SELECT q.d FROM ${dirs.sql} AS q WHERE true ON CONFLICT DO NOTHING`,
-      dirs.params,
-    );
-    const names = new Map<string, readonly [string, string]>();
-    for (const r of rows) names.set(`${r[0]}\0${r[1]}`, [r[0], r[1]]);
-    const files = d.rows(
+    dirs: Map<string, { id: number; fresh: boolean; created: number; touched: number }>,
+  ): Promise<{ done: Promise<unknown> }> {
+    const x = this.#x;
+    const d = x.dialect;
+    const pg = d.name === 'postgres';
+    // The batch's paths, each with its directory (consecutive paths mostly share one: split once) and name.
+    const uPath = [...new Set(b.paths)];
+    const uDir: string[] = [];
+    const uName: string[] = [];
+    const newDirs = new Set<string>();
+    let dir = '';
+    for (const path of uPath) {
+      const i = path.lastIndexOf('/');
+      if (!(i > 1 && i === dir.length && path.startsWith(dir))) {
+        dir = splitPath(path).dir;
+        if (!dirs.has(dir)) newDirs.add(dir);
+      }
+      uDir.push(dir);
+      uName.push(path.slice(i + 1));
+    }
+    // Directories: existing ones, then new ones (fresh: they hold no file from before this import).
+    const dirIds = async (sql: string, paths: readonly string[], fresh: boolean) => {
+      for (const rs of d.chunks([['d', 'text']], [paths]))
+        for (const r of await x.all(
+          sql.replace('$ROWS', () => rs.sql),
+          rs.params,
+        ))
+          dirs.set(str(r.path), { id: num(r.id), fresh, created: 0, touched: 0 });
+    };
+    const byPath = `SELECT dd.id, dd.path FROM $ROWS AS q ${d.join} directories AS dd ON dd.path = q.d`;
+    if (newDirs.size) await dirIds(byPath, [...newDirs], false);
+    const missing = [...newDirs].filter((p) => !dirs.has(p));
+    if (missing.length) {
+      await dirIds(
+        'INSERT INTO directories (path) SELECT q.d FROM $ROWS AS q WHERE true ON CONFLICT DO NOTHING RETURNING id, path',
+        missing,
+        true,
+      );
+      // Created by a concurrent import meanwhile (PostgreSQL): DO NOTHING returned no id.
+      const raced = missing.filter((p) => !dirs.has(p));
+      if (raced.length) await dirIds(byPath, raced, false);
+    }
+    let last: { id: number; fresh: boolean; created: number; touched: number } | undefined;
+    const uEntry = uDir.map((p, k) => {
+      if (k === 0 || p !== uDir[k - 1]) last = dirs.get(p);
+      if (!last) throw new Error(`directory ${p} has no id`);
+      return last;
+    });
+    const dirOf = (k: number) => {
+      const e = uEntry[k];
+      if (!e) throw new Error(`no directory for path ${k}`);
+      return e;
+    };
+    // Files: new in a fresh directory that no earlier batch created files in; else looked up (new if not found).
+    // A hash of this product and version may exist already when replacing, or when an earlier batch touched the
+    // directory (a row repeated after its batch went out).
+    const fileId = new Map<string, number | null>();
+    const mayExist = new Set<string>();
+    const lk: number[] = [];
+    const fk: number[] = [];
+    for (let k = 0; k < uPath.length; k++) {
+      const e = dirOf(k);
+      if (e.fresh && (e.created === 0 || e.created === seq)) fk.push(k);
+      else lk.push(k);
+      if (replace || (e.touched !== 0 && e.touched !== seq)) mayExist.add(uPath[k] ?? '');
+    }
+    if (lk.length) {
+      const found = new Set<number>();
+      const cols = [
+        ['k', 'int'],
+        ['d', 'int'],
+        ['n', 'text'],
+      ] as const;
+      const data = [lk, lk.map((k) => dirOf(k).id), lk.map((k) => uName[k] ?? '')];
+      for (const rs of d.chunks(cols, data))
+        for (const r of await x.all(
+          `SELECT q.k, f.id FROM ${rs.sql} AS q ${d.join} files AS f ON f.dir = q.d AND f.name = q.n`,
+          rs.params,
+        )) {
+          const k = num(r.k);
+          found.add(k);
+          fileId.set(uPath[k] ?? '', num(r.id));
+        }
+      for (const k of lk) if (!found.has(k)) fk.push(k);
+    }
+    for (let k = 0; k < uPath.length; k++) dirOf(k).touched = seq;
+    for (const k of fk) {
+      const e = dirOf(k);
+      if (e.created === 0) e.created = seq;
+      // A new file has no hash yet.
+      mayExist.delete(uPath[k] ?? '');
+    }
+    if (fk.length && !pg) {
+      // The import holds SQLite's write lock: number the new files here (above AUTOINCREMENT's high-water mark)
+      // rather than read ids back. An id taken meanwhile would fail the INSERT on the primary key, not corrupt.
+      const top = await x.get(
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'files'), 0), " +
+          'coalesce((SELECT max(id) FROM files), 0)) AS n',
+      );
+      const first = num(top?.n) + 1;
+      const fid = fk.map((k, j) => {
+        fileId.set(uPath[k] ?? '', first + j);
+        return first + j;
+      });
+      const cols = [
+        ['i', 'int'],
+        ['d', 'int'],
+        ['n', 'text'],
+      ] as const;
+      for (const rs of d.chunks(cols, [fid, fk.map((k) => dirOf(k).id), fk.map((k) => uName[k] ?? '')]))
+        await x.run(`INSERT INTO files (id, dir, name) SELECT q.i, q.d, q.n FROM ${rs.sql} AS q`, rs.params);
+    }
+    // PostgreSQL creates the new files in the hashes' statement: their rows carry the directory id and name.
+    const newFile = new Map<string, number>();
+    if (pg) for (const k of fk) newFile.set(uPath[k] ?? '', k);
+    const fileIds = b.paths.map((path) => {
+      const f = fileId.get(path);
+      if (f !== undefined) return f;
+      if (!newFile.has(path)) throw new Error(`file ${path} has no id`);
+      return null;
+    });
+
+    const unhex = d.unhex('q.h');
+    if (!pg) {
+      // SQLite's upsert costs little: it serves every row.
+      const cols: readonly (readonly [string, ColumnType])[] = [
+        ['f', 'int'],
+        ['a', 'text'],
+        ['h', 'text'],
+      ];
+      for (const rs of d.chunks(cols, [fileIds, b.algos, b.hexes])) {
+        rs.params.unshift(product, version);
+        await x.run(
+          'INSERT INTO file_hashes (file, product, version, algo, digest) ' +
+            `SELECT q.f, CAST(? AS INTEGER), CAST(? AS TEXT), q.a, ${unhex} FROM ${rs.sql} AS q ` +
+            'WHERE true ON CONFLICT (product, file, algo, version) DO UPDATE SET digest = excluded.digest',
+          rs.params,
+        );
+      }
+      return { done: Promise.resolve() };
+    }
+    // PostgreSQL. Rows whose hash may exist: find it (index probes from the row source) and update it by id,
+    // cheaper there than ON CONFLICT DO UPDATE, whose speculative insertion costs on every row.
+    let rest = fileIds.map((_f, k) => k);
+    const probe = rest.filter((k) => mayExist.has(b.paths[k] ?? ''));
+    if (probe.length) {
+      const hashId = new Map<number, number>();
+      const cols = [
+        ['k', 'int'],
+        ['f', 'int'],
+        ['a', 'text'],
+      ] as const;
+      const data = [probe, probe.map((k) => fileIds[k] ?? null), probe.map((k) => b.algos[k] ?? '')];
+      for (const rs of d.chunks(cols, data))
+        for (const r of await x.all(
+          `SELECT q.k, h.id FROM ${rs.sql} AS q JOIN file_hashes AS h ON h.file = q.f ` +
+            'AND h.product = CAST(? AS INTEGER) AND h.algo = q.a AND h.version = CAST(? AS TEXT)',
+          [...rs.params, product, version],
+        ))
+          hashId.set(num(r.k), num(r.id));
+      if (hashId.size) {
+        const ucols = [
+          ['id', 'int'],
+          ['h', 'text'],
+        ] as const;
+        const udata = [[...hashId.values()], [...hashId.keys()].map((k) => b.hexes[k] ?? '')];
+        for (const rs of d.chunks(ucols, udata))
+          await x.run(
+            `UPDATE file_hashes AS fh SET digest = ${d.unhex('u.h')} FROM ${rs.sql} AS u WHERE fh.id = u.id`,
+            rs.params,
+          );
+      }
+      rest = rest.filter((k) => !hashId.has(k));
+    }
+    if (!rest.length) return { done: Promise.resolve() };
+    // One statement inserts the new files and the hashes, joining the files' new ids in the server (a hash join,
+    // allowed for this statement only) rather than reading them back. A concurrent import of the same new file fails
+    // its transaction on the unique key.
+    const fileOf = (k: number) => newFile.get(b.paths[k] ?? '') ?? -1;
+    const [rs] = d.chunks(
       [
-        ['d', 'text'],
+        ['f', 'int'],
+        ['d', 'int'],
+        ['n', 'text'],
+        ['a', 'text'],
+        ['h', 'text'],
+      ],
+      [
+        rest.map((k) => fileIds[k] ?? null),
+        rest.map((k) => (fileIds[k] === null ? dirOf(fileOf(k)).id : null)),
+        rest.map((k) => (fileIds[k] === null ? (uName[fileOf(k)] ?? '') : null)),
+        rest.map((k) => b.algos[k] ?? ''),
+        rest.map((k) => b.hexes[k] ?? ''),
+      ],
+    );
+    if (!rs) return { done: Promise.resolve() };
+    const ins =
+      'INSERT INTO file_hashes (file, product, version, algo, digest) ' +
+      `SELECT coalesce(q.f, nf.id), CAST(? AS INTEGER), CAST(? AS TEXT), q.a, ${unhex} FROM ${rs.sql} AS q `;
+    const [nf] = d.chunks(
+      [
+        ['d', 'int'],
         ['n', 'text'],
       ],
-      [...names.values()],
+      [fk.map((k) => dirOf(k).id), fk.map((k) => uName[k] ?? '')],
     );
-    // NOT EXISTS rather than ON CONFLICT: PostgreSQL's speculative insertion costs on every row, and the rows of
-    // one batch are distinct. A concurrent import of the same new file fails its transaction on the unique key.
-    await this.#x.run(
-      `INSERT INTO files (dir, name) SELECT dd.id, q.n FROM ${files.sql} AS q ` +
-        `${d.join} directories AS dd ON dd.path = q.d ` +
-        'WHERE NOT EXISTS (SELECT 1 FROM files AS f WHERE f.dir = dd.id AND f.name = q.n)',
-      files.params,
+    if (!nf) return { done: x.run(ins.replace('coalesce(q.f, nf.id)', 'q.f'), [product, version, ...rs.params]) };
+    await x.exec('SET LOCAL enable_hashjoin = on');
+    const statement = x.run(
+      `WITH nf AS (INSERT INTO files (dir, name) SELECT q.d, q.n FROM ${nf.sql} AS q RETURNING id, dir, name) ` +
+        `${ins}LEFT JOIN nf ON q.f IS NULL AND nf.dir = q.d AND nf.name = q.n`,
+      [...nf.params, product, version, ...rs.params],
     );
-    const cols: readonly (readonly [string, ColumnType])[] = [
-      ['d', 'text'],
-      ['n', 'text'],
-      ['a', 'text'],
-      ['h', 'text'],
-    ];
-    const hashes = d.rows(cols, rows);
-    if (d.name === 'postgres') {
-      if (!replace) {
-        await this.#x.run(
-          'INSERT INTO file_hashes (file, product, version, algo, digest) ' +
-            `SELECT f.id, CAST(? AS INTEGER), CAST(? AS TEXT), q.a, ${d.unhex('q.h')} FROM ${hashes.sql} AS q ` +
-            'JOIN directories AS dd ON dd.path = q.d JOIN files AS f ON f.dir = dd.id AND f.name = q.n',
-          [product, version, ...hashes.params],
-        );
-        return;
-      }
-      // Find what exists with the lookup's plan (row source outer, index probes inner), update those rows by id,
-      // insert the rest: cheaper there than ON CONFLICT DO UPDATE, whose speculative insertion costs on every row.
-      const found = await this.#x.all(
-        `SELECT q.d, q.n, q.a, h.id FROM ${hashes.sql} AS q ` +
-          'JOIN directories AS dd ON dd.path = q.d JOIN files AS f ON f.dir = dd.id AND f.name = q.n ' +
-          'JOIN file_hashes AS h ON h.file = f.id AND h.product = CAST(? AS INTEGER) AND h.algo = q.a ' +
-          'AND h.version = CAST(? AS TEXT)',
-        [...hashes.params, product, version],
-      );
-      const known = new Map(found.map((r) => [`${str(r.d)}\0${str(r.n)}\0${str(r.a)}`, num(r.id)]));
-      const fresh = rows.filter((r) => !known.has(`${r[0]}\0${r[1]}\0${r[2]}`));
-      if (known.size) {
-        const hexById = new Map<number, string>();
-        for (const r of rows) {
-          const id = known.get(`${r[0]}\0${r[1]}\0${r[2]}`);
-          if (id !== undefined) hexById.set(id, r[3]);
-        }
-        const upd = d.rows(
-          [
-            ['id', 'int'],
-            ['h', 'text'],
-          ],
-          [...hexById],
-        );
-        await this.#x.run(
-          `UPDATE file_hashes AS fh SET digest = ${d.unhex('u.h')} FROM ${upd.sql} AS u WHERE fh.id = u.id`,
-          upd.params,
-        );
-      }
-      if (!fresh.length) return;
-      const ins = d.rows(cols, fresh);
-      await this.#x.run(
-        'INSERT INTO file_hashes (file, product, version, algo, digest) ' +
-          `SELECT f.id, CAST(? AS INTEGER), CAST(? AS TEXT), q.a, ${d.unhex('q.h')} FROM ${ins.sql} AS q ` +
-          'JOIN directories AS dd ON dd.path = q.d JOIN files AS f ON f.dir = dd.id AND f.name = q.n',
-        [product, version, ...ins.params],
-      );
-      return;
-    }
-    await this.#x.run(
-      'INSERT INTO file_hashes (file, product, version, algo, digest) ' +
-        `SELECT f.id, CAST(? AS INTEGER), CAST(? AS TEXT), q.a, ${d.unhex('q.h')} FROM ${hashes.sql} AS q ` +
-        `${d.join} directories AS dd ON dd.path = q.d ${d.join} files AS f ON f.dir = dd.id AND f.name = q.n WHERE true ` +
-        'ON CONFLICT (product, file, algo, version) DO UPDATE SET digest = excluded.digest',
-      [product, version, ...hashes.params],
-    );
+    // Queued behind the statement on the same connection: the next batch's lookups run without hash joins again.
+    const reset = x.exec('SET LOCAL enable_hashjoin = off');
+    return { done: Promise.all([statement, reset]) };
   }
 
   /**
