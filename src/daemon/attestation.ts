@@ -59,8 +59,7 @@ import { attestImvConfig, createAttestImv, createImv as createAttestImvFromConfi
 import { openStore } from '../refdb/open.ts';
 import type { RefStore } from '../refdb/store.ts';
 import { RefdbPackagePolicy, RefdbPtsReferences } from '../refdb/verifier-references.ts';
-import { recordSide } from '../refdb/assessments.ts';
-import { measurementTargets } from '../refdb/policy.ts';
+import { recordSide, refdbAttestPolicy } from '../refdb/assessments.ts';
 import { createImv as createOsImv } from '../imv/os/index.ts';
 import { createImv as createTestImv } from '../imv/test/index.ts';
 import type { Credentials } from './config/credentials.ts';
@@ -89,7 +88,8 @@ const optString = (raw: Record<string, unknown>, k: string): string | undefined 
 
 /**
  * The built-in verifiers, with the reference database injected where one is configured: `attest` without a
- * `references` manifest then reads file/IMA hashes, boot references and trusted AIKs from it; `swima` without a
+ * `references` manifest then reads file/IMA hashes, boot references and trusted AIKs from it and, with a `product`,
+ * applies the product's file/dir measurement policies through the policy engine; `swima` without a
  * `packages` file judges the inventory by the package versions of its `product`.
  */
 export function imvBuiltinsFor(store: RefStore | undefined): typeof builtinImvs {
@@ -100,8 +100,9 @@ export function imvBuiltinsFor(store: RefStore | undefined): typeof builtinImvs 
       if (raw.references !== undefined) return createAttestImvFromConfig(raw);
       const product = optString(raw, 'product');
       const config = attestImvConfig(raw, new RefdbPtsReferences(store, product ? { product } : {}));
-      // What to measure: the configured files plus the measurement policies enforced for the product.
-      return createAttestImv(product ? { ...config, targets: () => measurementTargets(store, product) } : config);
+      // What to measure and how a failing file counts: the configured files plus the measurement policies
+      // enforced for the product, judged by the policy engine (rec_fail, rec_noresult, max_age; results stored).
+      return createAttestImv(product ? { ...config, policy: refdbAttestPolicy(store, { product }) } : config);
     },
     swima: (raw) => {
       if (raw.packages !== undefined) return createSwimaImvFromConfig(raw);
@@ -282,7 +283,11 @@ export class Attestation {
             maxBatchSize: MaxBatchSize.PT_EAP,
             context: {
               id: ctx.label,
-              peer: { method: 'eap', identity: ctx.identity ?? '' },
+              // The other side: the EAP peer's claimed IKE identity at the server, the server's at the peer.
+              peer: {
+                method: 'eap',
+                identity: (role === 'server' ? ctx.peerIdentity : ctx.serverIdentity) ?? '',
+              },
               transport: 'pt-eap',
               log: this.#log,
             },

@@ -50,6 +50,11 @@ export interface EapContext {
    * identity). Unset = any certificate from a trusted CA.
    */
   serverIdentity?: string;
+  /**
+   * Server side: the identity the peer claimed in IKE (IDi). Not authenticated by itself: the verifiers use it only
+   * to find the device's history (policies' max_age), and judge the device by its attestation key.
+   */
+  peerIdentity?: string;
 }
 
 /** Creates method instances by name (`md5`, `ttls`...) ; injected into IKE by the daemon. */

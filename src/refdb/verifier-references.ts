@@ -119,6 +119,13 @@ export class RefdbPtsReferences implements PtsReferences {
     return out;
   }
 
+  /** The device's product and the reference generation this attestation resolved (incremental IMA's token). */
+  async referenceVersion(ctx?: ReferenceContext): Promise<string> {
+    const att = this.#attestation(ctx);
+    const [product, generation] = await Promise.all([att.product, att.generation]);
+    return `product ${product ?? '-'} generation ${generation}`;
+  }
+
   isTrustedAik(keyId: Uint8Array): Promise<boolean> {
     return this.#store.isDeviceTrusted(toHex(keyId));
   }

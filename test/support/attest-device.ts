@@ -21,6 +21,7 @@ import { bootAggregateEntry, buildImaLog } from '../../src/measure/ima-builder.t
 import { bootAggregate, encodeImaBinary } from '../../src/measure/ima.ts';
 import type { ImaEntry } from '../../src/measure/ima.ts';
 import { imaExtendValue } from '../../src/measure/replay.ts';
+import type { RefStore } from '../../src/refdb/store.ts';
 import { startSwtpm } from './swtpm.ts';
 import type { Swtpm } from './swtpm.ts';
 
@@ -138,4 +139,82 @@ export async function provisionDevice(o: ProvisionOptions = {}): Promise<Device>
     rmSync(root, { recursive: true, force: true });
     throw e;
   }
+}
+
+/** A TPM with an AIK after a measured boot, held open by the test itself (the attester talks to `tpm`). */
+export interface BootedTpm {
+  sw: Swtpm;
+  transport: SwtpmTransport;
+  tpm: Tpm;
+  aik: AikInfo;
+  /** A temp dir with `bin/<name>` for every file given. */
+  root: string;
+  bootLog: EventLog;
+  ima: ImaEntry[];
+  close(): Promise<void>;
+}
+
+/**
+ * A fresh swtpm with an ECC AIK, `files` (name → content) written under `<root>/bin`, and a measured boot (measuredBoot)
+ * whose IMA list holds `imaFiles` (default: the same files as /usr/bin/<name>).
+ */
+export async function bootedTpm(
+  files: Record<string, Uint8Array | string>,
+  o: {
+    imaFiles?: readonly { path: string; digest: Uint8Array }[];
+    events?: readonly EventSpec[];
+    prefix?: string;
+  } = {},
+): Promise<BootedTpm> {
+  const root = mkdtempSync(join(tmpdir(), o.prefix ?? 'attestd-tpm-device-'));
+  let sw: Swtpm | undefined;
+  let transport: SwtpmTransport | undefined;
+  try {
+    mkdirSync(join(root, 'bin'));
+    for (const [n, c] of Object.entries(files)) writeFileSync(join(root, 'bin', n), c);
+    sw = await startSwtpm();
+    transport = new SwtpmTransport({ port: sw.port, ctrlPort: sw.ctrlPort });
+    const tpm = new Tpm(transport);
+    const aik = await createAik(tpm, { type: 'ecc', parent: 'srk', parentType: 'ecc' });
+    const imaFiles =
+      o.imaFiles ??
+      Object.entries(files).map(([n, c]) => ({
+        path: `/usr/bin/${n}`,
+        digest: sha256(typeof c === 'string' ? utf8(c) : c),
+      }));
+    const { bootLog, ima } = await measuredBoot(tpm, imaFiles, o.events);
+    const [s, t] = [sw, transport];
+    return {
+      sw,
+      transport,
+      tpm,
+      aik,
+      root,
+      bootLog,
+      ima,
+      async close() {
+        await t.close();
+        await s.stop();
+        rmSync(root, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    await transport?.close();
+    await sw?.stop();
+    rmSync(root, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** The device's files as reference hashes of `product` in `store`, and its AIK enrolled for it as a trusted device. */
+export async function enrolDevice(store: RefStore, d: Device, product: number): Promise<void> {
+  await store.importFileHashes(
+    product,
+    Object.entries(d.files).map(([n, c]) => ({
+      path: join(d.bin, n),
+      algo: 'sha256' as const,
+      digest: toHex(sha256(utf8(c))),
+    })),
+  );
+  await store.addDevice({ value: toHex(d.aik.keyId), product, trusted: true });
 }

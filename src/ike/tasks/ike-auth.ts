@@ -296,7 +296,11 @@ export class IkeAuthResponder implements Task {
         if (required.method !== 'eap' || !required.eapType)
           throw authFailed('peer sent no AUTH and no EAP method is configured');
         if (!svc.eap) throw authFailed('EAP is not available');
-        this.#eap = svc.eap.server(required.eapType, { connection: sa.conn.name, label: sa.label });
+        this.#eap = svc.eap.server(required.eapType, {
+          connection: sa.conn.name,
+          label: sa.label,
+          peerIdentity: idToString(peerId),
+        });
         this.#eapOut = await this.#eap.start();
         this.#phase = 'eap';
       }

@@ -7,13 +7,16 @@
  *   (database)    with `attestd.database` set and no `references`, the reference database answers (the daemon
  *                 injects it): file and IMA hashes of the device's product (or `product`), trusted devices' AIKs
  *   product       product name whose reference values apply to devices the database has no product for; the
- *                 file and directory measurement policies enforced on its groups add to `files`
+ *                 file and directory measurement policies enforced on its groups add to `files`, and their
+ *                 enforcements decide what a failing file means (`policy` hook: rec_fail, rec_noresult, max_age)
  *   references    reference manifest file (src/measure/manifest.ts, text or JSON form): path → digest, used for the
  *                 measured files and the IMA-measured ones (paths as the device reports them)
  *   trustedAiks   hex key ids (SHA-1 of the AIK's SubjectPublicKeyInfo), a list or a comma/space-separated string
  *   files         paths to measure; a path ending in "/" is a directory (its regular files, not recursive)
  *   requiredPcrs  PCRs the quote must cover (optional)
  *   maxFiles, maxEvents   limits
+ *   incrementalIma  yes (default): a device's IMA events proved at its last fully verified attestation are not
+ *                 judged again while the references stay the same (src/pts/verify/ima-history.ts); no: all, always
  *
  * A client that sends no evidence before the decision gets "no access": attestation is required where configured.
  * No TPM or measurement I/O here (the verifier is a pure function of the evidence and these references).
@@ -27,19 +30,53 @@ import type { HashName } from '../../measure/hash.ts';
 import { PaSubtype } from '../../tnc/pa/index.ts';
 import { ActionRecommendation, AssessmentResult } from '../../tnc/pb/index.ts';
 import type { AssessmentResultValue } from '../../tnc/pb/index.ts';
-import type { ImvConnection, ImvModule, ImvReply, ImvVerdict, IncomingPa } from '../../tnc/imc-imv/index.ts';
-import { PtsVerifier, ptsAttributeCodecs } from '../../pts/index.ts';
+import type {
+  ConnectionContext,
+  ImvConnection,
+  ImvModule,
+  ImvReply,
+  ImvVerdict,
+  IncomingPa,
+} from '../../tnc/imc-imv/index.ts';
+import { ImaHistory, PtsVerifier, ptsAttributeCodecs } from '../../pts/index.ts';
 import type { PtsReferences, PtsVerdict, PtsVerifierLimits } from '../../pts/index.ts';
 
 export const TCG_PTS = PaSubtype.TCG_PTS;
 
+/** A file or directory the verifier measures. */
+export interface AttestTarget {
+  path: string;
+  directory?: boolean;
+}
+
+/**
+ * A policy over the verifier (the reference database's policy engine): consulted when a handshake begins, for what
+ * to measure beyond `files`, and again with the verifier's verdict, which it turns into the IMV's.
+ */
+export interface AttestPolicy {
+  plan(ctx: ConnectionContext): Promise<AttestHandshakePolicy>;
+}
+
+export interface AttestHandshakePolicy {
+  targets: readonly AttestTarget[];
+  /** The IMV's verdict from the verifier's; `requested`: every file and directory the verifier asked for. */
+  judge(verdict: PtsVerdict, requested: readonly AttestTarget[]): Promise<ImvVerdict>;
+}
+
 export interface AttestImvConfig {
   references: PtsReferences;
-  files: { path: string; directory?: boolean }[];
+  files: AttestTarget[];
   /** More files and directories to measure, looked up per handshake (the reference database's policies). */
-  targets?: () => Promise<readonly { path: string; directory?: boolean }[]>;
+  targets?: () => Promise<readonly AttestTarget[]>;
+  /** Plans each handshake and judges its verdict (enforcements' rec_fail / rec_noresult / max_age); after `targets`. */
+  policy?: AttestPolicy;
   requiredPcrs: number[];
   limits: PtsVerifierLimits;
+  /**
+   * Judge only the IMA events a device added since its last fully verified attestation (default true; needs
+   * references that tell their version). False: every event at every attestation.
+   */
+  incrementalIma?: boolean;
 }
 
 /** PTS references from a manifest and a list of trusted AIK key ids. */
@@ -62,6 +99,10 @@ export class ManifestReferences implements PtsReferences {
   }
   isTrustedAik(keyId: Uint8Array): boolean {
     return this.#aiks.has(Buffer.from(keyId).toString('hex'));
+  }
+  /** A manifest is read once: its references never change under a running verifier. */
+  referenceVersion(): string {
+    return 'manifest';
   }
   imaReference(paths: readonly string[], algo: HashName): ReadonlyMap<string, readonly Uint8Array[]> {
     return this.fileHashes(paths, algo);
@@ -118,11 +159,20 @@ export function attestImvConfig(raw: Record<string, unknown>, injected?: PtsRefe
     ),
     requiredPcrs,
     limits,
+    incrementalIma: flag(raw, 'incrementalIma', true),
   };
 }
 
+const flag = (raw: Record<string, unknown>, k: string, dflt: boolean): boolean => {
+  const v = raw[k];
+  if (v === undefined) return dflt;
+  if (v === true || v === 'yes' || v === 'true') return true;
+  if (v === false || v === 'no' || v === 'false') return false;
+  throw new ConfigError(`imv attest: ${k} must be yes or no`);
+};
+
 /** Files and directories once each (configured ones first). */
-function dedupe(list: readonly { path: string; directory?: boolean }[]): { path: string; directory?: boolean }[] {
+function dedupe(list: readonly AttestTarget[]): AttestTarget[] {
   const seen = new Set<string>();
   return list.filter((f) => {
     const k = `${f.directory ? 'd' : 'f'}:${f.path}`;
@@ -141,37 +191,78 @@ const verdictOf = (v: PtsVerdict): ImvVerdict => ({
 
 /** The verifier module over validated configuration (tests inject references directly). */
 export function createAttestImv(config: AttestImvConfig, log: Logger = silentLogger): ImvModule {
+  // Shared by the module's connections: what each device proved of its IMA list (src/pts/verify/ima-history.ts).
+  const imaHistory = config.incrementalIma === false ? undefined : new ImaHistory();
   return {
     name: 'attest',
     subscriptions: [TCG_PTS],
     attributeCodecs: ptsAttributeCodecs,
     connect(ctx): ImvConnection {
+      const logger = ctx.log ?? log;
       let verifier: PtsVerifier | undefined;
-      const fresh = (extra: readonly { path: string; directory?: boolean }[] = []) =>
-        new PtsVerifier({
+      let requested: AttestTarget[] = [];
+      let handshake: AttestHandshakePolicy | undefined;
+      /** The IMV's verdict, judged once per verifier verdict. */
+      let judged: Promise<ImvVerdict> | undefined;
+      const fresh = (extra: readonly AttestTarget[] = []) => {
+        requested = dedupe([...config.files, ...extra]);
+        judged = undefined;
+        return new PtsVerifier({
           references: config.references,
-          files: dedupe([...config.files, ...extra]),
+          files: requested,
           requiredPcrs: config.requiredPcrs,
           limits: config.limits,
-          log: ctx.log ?? log,
+          ...(imaHistory ? { imaHistory } : {}),
+          log: logger,
           device: ctx.id,
         });
+      };
+      const judge = (v: PtsVerdict): Promise<ImvVerdict> => {
+        const policy = handshake;
+        judged ??= !policy
+          ? Promise.resolve(verdictOf(v))
+          : policy.judge(v, requested).catch((e: unknown) => {
+              // Without the policies the verdict cannot stand: fail closed.
+              const why = e instanceof Error ? e.message : String(e);
+              logger.error('IMV', `attest: the policy engine failed on ${ctx.id}: ${why}`);
+              return {
+                ...verdictOf(v),
+                recommendation: ActionRecommendation.NO_ACCESS,
+                evaluation: AssessmentResult.ERROR,
+                reasons: [...v.reasons, `attestation IMV: the policies could not be applied (${why})`],
+              };
+            });
+        return judged;
+      };
       return {
         async beginHandshake() {
-          verifier = fresh(config.targets ? await config.targets() : []);
+          const extra: AttestTarget[] = config.targets ? [...(await config.targets())] : [];
+          handshake = undefined;
+          if (config.policy) {
+            try {
+              handshake = await config.policy.plan(ctx);
+              extra.push(...handshake.targets);
+            } catch (e) {
+              // No plan: measure what is configured; the verdict then fails closed (see `planFailed`).
+              const why = e instanceof Error ? e.message : String(e);
+              logger.error('IMV', `attest: cannot plan the policies for ${ctx.id}: ${why}`);
+              handshake = planFailed(why);
+            }
+          }
+          verifier = fresh(extra);
           return [{ ...TCG_PTS, attributes: verifier.start() }];
         },
         async receive(msg: IncomingPa): Promise<ImvReply> {
           verifier ??= fresh();
-          if (verifier.verdict) return { reply: [], verdict: verdictOf(verifier.verdict) };
+          if (verifier.verdict) return { reply: [], verdict: await judge(verifier.verdict) };
           const step = await verifier.receive(msg.attributes);
           return {
             reply: step.send.length > 0 ? [{ ...TCG_PTS, attributes: step.send, to: msg.sourceId }] : [],
-            ...(step.verdict ? { verdict: verdictOf(step.verdict) } : {}),
+            ...(step.verdict ? { verdict: await judge(step.verdict) } : {}),
           };
         },
-        solicitRecommendation(): ImvVerdict {
-          if (verifier?.verdict) return verdictOf(verifier.verdict);
+        async solicitRecommendation(): Promise<ImvVerdict> {
+          if (verifier?.verdict) return judge(verifier.verdict);
           return {
             recommendation: ActionRecommendation.NO_ACCESS,
             evaluation: AssessmentResult.DONT_KNOW,
@@ -180,6 +271,19 @@ export function createAttestImv(config: AttestImvConfig, log: Logger = silentLog
         },
       };
     },
+  };
+}
+
+/** A handshake whose policies could not be planned: nothing more is measured and the verdict is no access. */
+function planFailed(why: string): AttestHandshakePolicy {
+  return {
+    targets: [],
+    judge: async (v) => ({
+      ...verdictOf(v),
+      recommendation: ActionRecommendation.NO_ACCESS,
+      evaluation: AssessmentResult.ERROR,
+      reasons: [...v.reasons, `attestation IMV: the policies could not be planned (${why})`],
+    }),
   };
 }
 

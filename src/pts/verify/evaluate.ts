@@ -24,8 +24,10 @@ import { PtsCompEvidValidation, PtsSimpleEvidFinalFlag, measAlgoHash } from '../
 import { decodeTpm2VersionInfo } from '../attrs/tpm-version-info.ts';
 import { componentKind } from '../components.ts';
 import { quotedSelection, rebuildQuoteAttest, signatureFromRaw } from './quote.ts';
-import type { PtsEvidence, PtsVerdict } from './evidence.ts';
+import type { PtsEvidence, PtsFileFinding, PtsVerdict } from './evidence.ts';
 import type { PtsReferences, ReferenceContext } from './references.ts';
+import { EventDigest, IMA_PCR } from './ima-history.ts';
+import type { ImaHistory } from './ima-history.ts';
 
 export interface PtsEvaluationInput {
   evidence: PtsEvidence;
@@ -33,6 +35,8 @@ export interface PtsEvaluationInput {
   /** The quote nonce of this exchange (the D-H secret), undefined if the exchange did not get that far. */
   nonce: Uint8Array | undefined;
   now: Date;
+  /** Checkpoints of devices' proved IMA events (incremental IMA verification); none: every event is judged. */
+  imaHistory?: ImaHistory;
 }
 
 /** The ima-ng template hash of (algo, digest, path) in `bank`. */
@@ -78,6 +82,11 @@ const hex = (b: Uint8Array) => toHex(b);
 export async function evaluatePtsEvidence(input: PtsEvaluationInput): Promise<PtsVerdict> {
   const { evidence: ev, references: refs } = input;
   const reasons: string[] = [...ev.problems];
+  const fileFindings: PtsFileFinding[] = [];
+  const fileFinding = (f: PtsFileFinding) => {
+    fileFindings.push(f);
+    reasons.push(f.reason);
+  };
   let malformed = false;
   const bank = measAlgoHash(ev.measAlgorithm);
   if (!bank) reasons.push('no measurement algorithm was selected');
@@ -105,7 +114,12 @@ export async function evaluatePtsEvidence(input: PtsEvaluationInput): Promise<Pt
     for (const req of ev.fileRequests) {
       const got = ev.fileResults.get(req.requestId);
       if (!got) {
-        reasons.push(`file ${req.path}: measurement request ${req.requestId} was not answered`);
+        fileFinding({
+          path: req.path,
+          kind: 'unanswered',
+          ...(req.directory ? { directory: true } : {}),
+          reason: `file ${req.path}: measurement request ${req.requestId} was not answered`,
+        });
         continue;
       }
       if (!req.directory && got.length !== 1) {
@@ -122,14 +136,26 @@ export async function evaluatePtsEvidence(input: PtsEvaluationInput): Promise<Pt
       const ref = await refs.fileHashes([...new Set(measured.map((m) => m.path))], bank, refCtx);
       for (const m of measured) {
         if (m.measurement.byteLength !== DIGEST_SIZE[bank]) {
-          reasons.push(`file ${m.path}: ${m.measurement.byteLength}-byte measurement is not a ${bank} digest`);
+          fileFinding({
+            path: m.path,
+            kind: 'bad-size',
+            reason: `file ${m.path}: ${m.measurement.byteLength}-byte measurement is not a ${bank} digest`,
+          });
           continue;
         }
         const want = ref.get(m.path);
         if (!want || want.length === 0)
-          reasons.push(`file ${m.path}: no reference measurement (${bank} ${hex(m.measurement)})`);
+          fileFinding({
+            path: m.path,
+            kind: 'no-reference',
+            reason: `file ${m.path}: no reference measurement (${bank} ${hex(m.measurement)})`,
+          });
         else if (!want.some((w) => equal(w, m.measurement)))
-          reasons.push(`file ${m.path}: ${bank} ${hex(m.measurement)} does not match the reference ${hex(want[0]!)}`);
+          fileFinding({
+            path: m.path,
+            kind: 'mismatch',
+            reason: `file ${m.path}: ${bank} ${hex(m.measurement)} does not match the reference ${hex(want[0]!)}`,
+          });
       }
     }
   }
@@ -140,6 +166,8 @@ export async function evaluatePtsEvidence(input: PtsEvaluationInput): Promise<Pt
   const pcrs = new Map<number, PcrAccumulator>();
   const biosEvents: { index: number; pcr: number; digest: Uint8Array }[] = [];
   const imaEvents: { index: number; algo: string; path: string; measurement: Uint8Array }[] = [];
+  // PCR 10 (IMA) is replayed after the loop: from the device's checkpoint when its list begins with proved events.
+  const pcr10: { index: number; c: (typeof ev.components)[number] }[] = [];
   if (bank) {
     ev.components.forEach((c, index) => {
       const where = () => `evidence event ${index} (PCR ${c.pcr})`; // built only for a reason
@@ -153,9 +181,12 @@ export async function evaluatePtsEvidence(input: PtsEvaluationInput): Promise<Pt
         malformed = true;
         return;
       }
-      let acc = pcrs.get(c.pcr);
-      if (!acc) pcrs.set(c.pcr, (acc = new PcrAccumulator(bank, pcrResetValue(c.pcr, bank, locality))));
-      acc.extend(c.measurement);
+      if (c.pcr === IMA_PCR) pcr10.push({ index, c });
+      else {
+        let acc = pcrs.get(c.pcr);
+        if (!acc) pcrs.set(c.pcr, (acc = new PcrAccumulator(bank, pcrResetValue(c.pcr, bank, locality))));
+        acc.extend(c.measurement);
+      }
       const kind = componentKind(c);
       if (kind === 'bios') biosEvents.push({ index, pcr: c.pcr, digest: c.measurement });
       else if (kind === 'ima') {
@@ -167,6 +198,38 @@ export async function evaluatePtsEvidence(input: PtsEvaluationInput): Promise<Pt
         } else imaEvents.push({ index, ...s, measurement: c.measurement });
       }
     });
+  }
+  // Incremental IMA: events (by component index) proved at the device's last checkpoint, and the new checkpoint.
+  const proven = new Set<number>();
+  let checkpoint: { device: string; context: string; events: number; digest: string } | undefined;
+  if (bank && pcr10.length) {
+    let start = 0;
+    let acc = new PcrAccumulator(bank, pcrResetValue(IMA_PCR, bank, locality));
+    const history = input.imaHistory;
+    if (history && keyId && refs.referenceVersion) {
+      const device = hex(keyId);
+      const bootPcrs = [...pcrs]
+        .sort(([a], [b]) => a - b)
+        .map(([p, a]) => `${p}=${hex(a.value)}`)
+        .join(',');
+      const context = `${bank}|${locality}|${await refs.referenceVersion(refCtx)}|${bootPcrs}`;
+      const cp = history.get(device);
+      const running = new EventDigest();
+      let atCheckpoint: string | undefined;
+      for (const e of pcr10) {
+        if (cp && running.count === cp.events) atCheckpoint = running.peek();
+        running.add(e.c);
+      }
+      if (cp && running.count === cp.events) atCheckpoint = running.peek();
+      if (cp && cp.context === context && atCheckpoint === cp.digest && cp.pcr.byteLength === acc.size) {
+        start = cp.events;
+        acc = new PcrAccumulator(bank, cp.pcr);
+        for (let i = 0; i < start; i++) proven.add(pcr10[i]!.index);
+      }
+      checkpoint = { device, context, events: running.count, digest: running.peek() };
+    }
+    for (let i = start; i < pcr10.length; i++) acc.extend(pcr10[i]!.c.measurement);
+    pcrs.set(IMA_PCR, acc);
   }
   if (bank && biosEvents.length && keyId) {
     const ref = refs.bootReference ? await refs.bootReference(keyId, bank) : undefined;
@@ -187,7 +250,7 @@ export async function evaluatePtsEvidence(input: PtsEvaluationInput): Promise<Pt
   if (bank && imaEvents.length) {
     const byAlgo = new Map<string, string[]>();
     for (const e of imaEvents) {
-      if (e.path === 'boot_aggregate') continue;
+      if (e.path === 'boot_aggregate' || proven.has(e.index)) continue;
       const l = byAlgo.get(e.algo) ?? [];
       l.push(e.path);
       byAlgo.set(e.algo, l);
@@ -198,6 +261,7 @@ export async function evaluatePtsEvidence(input: PtsEvaluationInput): Promise<Pt
     }
     const biosPcrs = new Map([...pcrs].filter(([p]) => p <= 9).map(([p, a]) => [p, a.value]));
     for (const e of imaEvents) {
+      if (proven.has(e.index)) continue;
       const where = `IMA ${e.path}`;
       if (!isHashName(e.algo)) {
         reasons.push(`${where}: unknown file hash algorithm ${e.algo}`);
@@ -273,6 +337,14 @@ export async function evaluatePtsEvidence(input: PtsEvaluationInput): Promise<Pt
     }
   }
   const ok = reasons.length === 0;
+  // A checkpoint only after a complete pass: nothing wrong, and a quote (which covered PCR 10, or a reason says so).
+  const pcr10Value = pcrs.get(IMA_PCR)?.value;
+  if (ok && ev.expectQuote && checkpoint && pcr10Value && input.imaHistory) {
+    const { device, ...cp } = checkpoint;
+    input.imaHistory.set(device, { ...cp, pcr: pcr10Value });
+  }
+  // Every reason that is not a file finding (the same text cannot be both: file findings name their file first).
+  const fileReasons = new Set(fileFindings.map((f) => f.reason));
   return {
     recommendation: ok ? ActionRecommendation.ALLOW : ActionRecommendation.NO_ACCESS,
     evaluation: ok
@@ -281,7 +353,10 @@ export async function evaluatePtsEvidence(input: PtsEvaluationInput): Promise<Pt
         ? EvaluationResult.ERROR
         : EvaluationResult.NONCOMPLIANT_MAJOR,
     reasons,
+    fileFindings,
+    otherReasons: reasons.filter((r) => !fileReasons.has(r)),
     evaluatedAt: input.now.toISOString(),
+    ...(pcr10.length ? { imaEvents: { proven: proven.size, judged: imaEvents.length - proven.size } } : {}),
     ...(keyId ? { aikKeyId: hex(keyId) } : {}),
   };
 }

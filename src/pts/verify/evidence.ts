@@ -46,14 +46,40 @@ export function emptyEvidence(): PtsEvidence {
   };
 }
 
+/** Why a measured file failed: no reference, digest mismatch, wrong digest size, request not answered. */
+export type PtsFileFindingKind = 'no-reference' | 'mismatch' | 'bad-size' | 'unanswered';
+
+/** A measured file (or an unanswered request for a file or directory) that did not pass. */
+export interface PtsFileFinding {
+  /** The file's path (a directory entry joined to its directory; the requested path for an unanswered request). */
+  path: string;
+  kind: PtsFileFindingKind;
+  /** Set for an unanswered request for a directory. */
+  directory?: boolean;
+  /** The reason as it appears in `reasons`. */
+  reason: string;
+}
+
 export interface PtsVerdict {
   recommendation: ActionRecommendationValue;
   /** IF-IMV evaluation result (EvaluationResult of src/tnc/pa). */
   evaluation: number;
   /** Every reason the device was not allowed, each naming what is wrong; empty when allowed. */
   reasons: string[];
+  /** The measured files that failed, one per file reason in `reasons` (a policy may weigh these). */
+  fileFindings: PtsFileFinding[];
+  /**
+   * The reasons that are not about a measured file — AIK, quote, IMA, boot, protocol and collection problems —
+   * in `reasons` order. Any of them means no access, whatever a policy says about files.
+   */
+  otherReasons: string[];
   /** When the evidence was judged (ISO 8601). */
   evaluatedAt: string;
+  /**
+   * IMA events taken as proved at the device's last checkpoint (incremental IMA verification, ima-history.ts) and
+   * those judged now against the references; present when the evidence had PCR 10 events.
+   */
+  imaEvents?: { proven: number; judged: number };
   /** SHA-1 key id of the AIK, hex, when one was received. */
   aikKeyId?: string;
 }

@@ -4,3 +4,4 @@ export * from './references.ts';
 export * from './quote.ts';
 export * from './evaluate.ts';
 export * from './verifier.ts';
+export * from './ima-history.ts';

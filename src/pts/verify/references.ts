@@ -33,6 +33,12 @@ export interface PtsReferences {
     keyId: Uint8Array,
     bank: HashName,
   ): readonly BootReferenceEvent[] | undefined | Promise<readonly BootReferenceEvent[] | undefined>;
+  /**
+   * A token that changes whenever the references this device is judged against may have changed (an import, the
+   * device moved to another product). Without it, IMA events are judged in full at every attestation; with it, a
+   * device's events proved under the same token are not judged again (src/pts/verify/ima-history.ts).
+   */
+  referenceVersion?(ctx?: ReferenceContext): string | Promise<string>;
   /** Reference file digests of IMA-measured files, `algo` being the file-hash algorithm of the event. */
   imaReference(
     paths: readonly string[],
@@ -43,14 +49,16 @@ export interface PtsReferences {
 
 /** References held in memory (tests, small deployments). */
 export class MemoryPtsReferences implements PtsReferences {
-  readonly files = new Map<string, Uint8Array[]>();
+  readonly #files = new Map<string, Uint8Array[]>();
   readonly trustedAiks = new Set<string>();
   boot: BootReferenceEvent[] | undefined;
+  /** Bumped by every change made through this object's methods (referenceVersion). */
+  #version = 0;
 
   fileHashes(paths: readonly string[], algo: HashName): ReadonlyMap<string, readonly Uint8Array[]> {
     const out = new Map<string, readonly Uint8Array[]>();
     for (const p of paths) {
-      const l = this.files.get(`${algo}\0${p}`);
+      const l = this.#files.get(`${algo}\0${p}`);
       if (l) out.set(p, l);
     }
     return out;
@@ -64,12 +72,27 @@ export class MemoryPtsReferences implements PtsReferences {
   imaReference(paths: readonly string[], algo: HashName): ReadonlyMap<string, readonly Uint8Array[]> {
     return this.fileHashes(paths, algo);
   }
+  /** Reference digests by `algo\0path` (change them with addFile and removeFile). */
+  get files(): ReadonlyMap<string, readonly Uint8Array[]> {
+    return this.#files;
+  }
+  /** Changes with every addFile and removeFile. */
+  referenceVersion(): string {
+    return `memory ${this.#version}`;
+  }
+  /** Removes every reference digest of a path. */
+  removeFile(path: string, algo: HashName = 'sha256'): this {
+    this.#files.delete(`${algo}\0${path}`);
+    this.#version++;
+    return this;
+  }
   /** Adds a reference digest for a path (keyed by algorithm and path). */
   addFile(path: string, digest: Uint8Array, algo: HashName = 'sha256'): this {
+    this.#version++;
     const k = `${algo}\0${path}`;
-    const l = this.files.get(k) ?? [];
+    const l = this.#files.get(k) ?? [];
     l.push(digest);
-    this.files.set(k, l);
+    this.#files.set(k, l);
     return this;
   }
   trustAik(keyId: Uint8Array): this {

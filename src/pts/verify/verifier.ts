@@ -52,6 +52,7 @@ import { BIOS_COMPONENT, IMA_COMPONENT, ptsErrorAttribute } from '../components.
 import { emptyEvidence } from './evidence.ts';
 import type { PtsEvidence, PtsVerdict } from './evidence.ts';
 import type { PtsReferences } from './references.ts';
+import type { ImaHistory } from './ima-history.ts';
 
 export interface PtsVerifierLimits {
   /** Most file measurements accepted over the exchange (default 100,000). */
@@ -62,6 +63,8 @@ export interface PtsVerifierLimits {
 
 export interface PtsVerifierOptions {
   references: PtsReferences;
+  /** Devices' checkpoints of proved IMA events, shared across exchanges (incremental IMA verification). */
+  imaHistory?: ImaHistory;
   /** Files and directories to measure (strongSwan's policy work items). */
   files?: readonly { path: string; directory?: boolean }[];
   /** Functional components to ask evidence of (default both). */
@@ -352,6 +355,7 @@ export class PtsVerifier {
       references: this.#o.references,
       nonce: this.#nonce,
       now: (this.#o.now ?? (() => new Date()))(),
+      ...(this.#o.imaHistory ? { imaHistory: this.#o.imaHistory } : {}),
     });
     this.#verdict = verdict;
     const device = this.#o.device ?? verdict.aikKeyId ?? 'unknown';

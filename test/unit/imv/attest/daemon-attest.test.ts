@@ -8,13 +8,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toHex, utf8 } from '../../../../src/common/index.ts';
+import { toHex } from '../../../../src/common/index.ts';
 import { openStore } from '../../../../src/refdb/open.ts';
 import { controlRequest } from '../../../../src/daemon/control.ts';
 import type { SaInfo } from '../../../../src/ike/engine.ts';
 import { startAttestedPair } from '../../daemon/attestation/attested-conf.ts';
 import { hasCommand, isRoot, requires } from '../../../support/env.ts';
-import { provisionDevice, sha256 } from '../../../support/attest-device.ts';
+import { enrolDevice, provisionDevice } from '../../../support/attest-device.ts';
 import type { Device } from '../../../support/attest-device.ts';
 
 const NEEDS = { root: true, commands: ['swtpm', 'swtpm_setup'] };
@@ -80,15 +80,7 @@ test('daemons: references from the reference database, the verdict stored there 
   const store = await openStore(uri);
   try {
     const product = await store.addProduct('Test Image');
-    await store.importFileHashes(
-      product,
-      Object.entries(d.files).map(([n, c]) => ({
-        path: join(d.bin, n),
-        algo: 'sha256' as const,
-        digest: toHex(sha256(utf8(c))),
-      })),
-    );
-    await store.addDevice({ value: toHex(d.aik.keyId), product, trusted: true });
+    await enrolDevice(store, d, product);
   } finally {
     await store.close();
   }
