@@ -1,7 +1,7 @@
 /**
  * The policy engine, after strongSwan's imv_policy_manager (policy_start/policy_stop) and imv_workitem:
  *
- *   start:  session → device's groups (a new device joins its product's default group, or `Default`) → walk each
+ *   start:  session → device's groups (a device in none joins its product's default group, or `Default`) → walk each
  *           group and its parents → every enforcement becomes a work item, unless the device's newest result for
  *           that policy within max_age was ALLOW. File/dir policies carry the file/dir id in arg_int; SWID policies
  *           with `R` carry the next event id to ask for.
@@ -118,19 +118,21 @@ export async function startSession(store: RefStore, input: StartInput): Promise<
       product,
     });
 
-    let groups: number[];
+    // The device's groups; a device in none (new, or seen before any group existed) joins its product's default
+    // group, or `Default`. Trust on first use only when the device is seen for the first time.
+    let groups: number[] = device !== null && created !== null ? await s.deviceGroups(device) : [];
     let firstUse = false;
-    if (device !== null && created !== null) {
-      groups = await s.deviceGroups(device);
-    } else {
+    if (!groups.length) {
       const g = (await s.productDefaultGroup(product)) ?? (await s.groupByName(DEFAULT_GROUP))?.id;
       groups = g === undefined ? [] : [g];
       if (device !== null) {
         for (const gid of groups) await s.addGroupMember(gid, device);
-        await s.setDeviceCreated(device, input.now);
-        if (await groupsAllowTofu(s, groups)) {
-          await s.setDeviceTrusted(device, true);
-          firstUse = true;
+        if (created === null) {
+          await s.setDeviceCreated(device, input.now);
+          if (await groupsAllowTofu(s, groups)) {
+            await s.setDeviceTrusted(device, true);
+            firstUse = true;
+          }
         }
       }
     }

@@ -10,5 +10,5 @@ import { run } from './attest.suite.ts';
 test('attest interop suite: attestation against the reference database on SQLite and PostgreSQL', async (t) => {
   if (!requires(t, { commands: ['swtpm', 'swtpm_setup', ...POSTGRES_COMMANDS] })) return;
   // 13 scenarios per database.
-  await runSuiteAsSubtests(t, run, 26);
+  await runSuiteAsSubtests(t, run, 28);
 });

@@ -47,9 +47,9 @@ function check(cond: unknown, msg: string): asserts cond {
   if (!cond) throw new Error(msg);
 }
 
-const ctx = (id: string): ConnectionContext => ({
+const ctx = (id: string, peer: ConnectionContext['peer'] = { method: 'none' }): ConnectionContext => ({
   id,
-  peer: { method: 'none' },
+  peer,
   transport: 'in-process',
   log: silentLogger,
 });
@@ -159,7 +159,12 @@ async function assessInProcess(
   identity: string,
 ): Promise<Assessed> {
   const client = createTncSide({ transport: 'client', imcs, context: ctx(identity) });
-  const server = createTncSide({ transport: 'server', imvs, context: ctx('verifier') });
+  // The verifier knows the device by the identity its transport authenticated (here: a certificate subject).
+  const server = createTncSide({
+    transport: 'server',
+    imvs,
+    context: ctx('verifier', { method: 'certificate', subject: identity }),
+  });
   await runInProcess(client, server);
   const session = await recordSide(store, server, { identity });
   const v = server.outcome().verdict;
@@ -491,6 +496,48 @@ export async function run({ scenario, log }: Ctx): Promise<void> {
             }
           },
           'no access',
+          (r) => r.includes(victim) && r.includes('does not match the reference'),
+          victim,
+        );
+
+        await expect(
+          'the enforcement says rec_fail = isolate: the changed binary isolates the device; max_age then skips a passed policy',
+          async () => {
+            const policy = ['--policy', 'Measure the binaries', '--group', 'Gateways'];
+            await refdb(uri, 'enforcements', 'add', ...policy, '--rec-fail', 'isolate', '--max-age', '3600');
+            const policyId = (await db.policyByName('Measure the binaries'))?.id;
+            const imcs = await collectors(dev);
+            const imvs = () => verifiers(db, dev, { policyFiles: true });
+            try {
+              writeFileSync(victim, 'ELF cat v2 (trojaned)');
+              const changed = await assessInProcess(db, imcs, await imvs(), 'device-c');
+              writeFileSync(victim, dev.files.cat!);
+              // Clean: the policy passes and its result is kept; within max_age the next attestation skips it.
+              const clean = await assessInProcess(db, imcs, await imvs(), 'device-c');
+              const passed = await db.listResults({ session: clean.session });
+              check(
+                clean.recommendation === ActionRecommendation.ALLOW &&
+                  passed.some((r) => r.policy === policyId && r.rec === ActionRecommendation.ALLOW),
+                `clean run: ${clean.reasons.join('; ')}; results ${JSON.stringify(passed)}`,
+              );
+              const again = await assessInProcess(db, imcs, await imvs(), 'device-c');
+              const skipped = await db.listResults({ session: again.session });
+              check(
+                again.recommendation === ActionRecommendation.ALLOW && !skipped.some((r) => r.policy === policyId),
+                `within max_age the policy was judged again: ${JSON.stringify(skipped)}`,
+              );
+              log(
+                `${tag} rec_fail isolate: sessions ${changed.session}, ${clean.session} (passed), ${again.session} (skipped)`,
+              );
+              return changed;
+            } finally {
+              writeFileSync(victim, dev.files.cat!);
+              await close(imcs);
+              // Back to the policy's own settings for the scenarios that follow.
+              await refdb(uri, 'enforcements', 'add', ...policy);
+            }
+          },
+          'isolate',
           (r) => r.includes(victim) && r.includes('does not match the reference'),
           victim,
         );

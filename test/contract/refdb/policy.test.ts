@@ -167,3 +167,34 @@ forEachStore('policy engine: trust on first use only in an opted-in group; no de
   );
   assert.equal(await mayLearnReferences(store, d.device!), false);
 });
+
+forEachStore(
+  'policy engine: a device seen before any group existed joins the default group once there is one',
+  async (store) => {
+    // First seen with no groups at all: no work items, no membership, no trust on first use.
+    const product = await store.addProduct('Debian 12 x86_64');
+    const early = await startSession(store, { product: 'Debian 12 x86_64', device: AIK, now: T0 });
+    assert.equal(early.workItems.length, 0);
+    assert.equal(early.firstUse, false);
+    // The operator adds a default group with an enforcement: the device's next session has its work item.
+    const gw = await store.addGroup({ name: 'Gateways', tofu: true });
+    await store.setProductDefaultGroup(gw, product);
+    const file = await store.addPolicy({
+      type: PolicyType.FILE_MEAS,
+      name: 'Measure /usr/bin/openssl',
+      file: '/usr/bin/openssl',
+      recFail: NO_ACCESS,
+      recNoResult: NO_ACCESS,
+    });
+    await store.addEnforcement({ policy: file, group: gw, maxAge: 0 });
+    const later = await startSession(store, { product: 'Debian 12 x86_64', device: AIK, now: T0 + 1 });
+    assert.deepEqual(
+      later.workItems.map((w) => w.type),
+      [PolicyType.FILE_MEAS],
+    );
+    assert.deepEqual(await store.deviceGroups(later.device!), [gw]);
+    // Not a first use: the device was seen before, so the group's trust on first use does not apply to it.
+    assert.equal(later.firstUse, false);
+    assert.equal(later.trusted, false);
+  },
+);

@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toHex } from '../../../../src/common/index.ts';
 import { openStore } from '../../../../src/refdb/open.ts';
+import { PolicyType } from '../../../../src/refdb/types.ts';
+import { ActionRecommendation } from '../../../../src/tnc/pb/constants.ts';
 import { controlRequest } from '../../../../src/daemon/control.ts';
 import type { SaInfo } from '../../../../src/ike/engine.ts';
 import { startAttestedPair } from '../../daemon/attestation/attested-conf.ts';
@@ -104,6 +106,57 @@ test('daemons: references from the reference database, the verdict stored there 
       verdicts.map((v) => [v.imv, v.rec, v.reasons]),
       [['attest', 0, []]],
     );
+  } finally {
+    await check.close();
+  }
+});
+
+test('daemons: inside IKE, max_age finds the history by the claimed identity: a passed policy is not measured again', async (t) => {
+  if (!requires(t, NEEDS)) return;
+  const d = dev!;
+  const dir = mkdtempSync(join(tmpdir(), 'attestd-daemon-maxage-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const uri = `sqlite:${join(dir, 'refdb.sqlite')}`;
+  const store = await openStore(uri);
+  let policy: number;
+  try {
+    const product = await store.addProduct('Test Image');
+    await enrolDevice(store, d, product);
+    const group = await store.addGroup({ name: 'Images' });
+    await store.setProductDefaultGroup(group, product);
+    policy = await store.addPolicy({
+      type: PolicyType.DIR_MEAS,
+      name: 'Measure the binaries',
+      dir: d.bin,
+      recFail: ActionRecommendation.NO_ACCESS,
+      recNoResult: ActionRecommendation.NO_ACCESS,
+    });
+    await store.addEnforcement({ policy, group, maxAge: 3600 });
+  } finally {
+    await store.close();
+  }
+  // No `files`: B measures what the policy says, and skips it within max_age of a passed result.
+  const b = verifierLines(['product = Test Image', 'requiredPcrs = 0, 7, 10'], [`  database = ${uri}`]);
+  const { sock } = await startAttestedPair(t, { base: 50, attestd: { a: attesterLines(d), b } });
+  for (let i = 0; i < 2; i++) {
+    const sa = (await controlRequest(sock('a'), { cmd: 'initiate', ike: 'attested' })) as SaInfo;
+    assert.equal(sa.state, 'ESTABLISHED', `setup ${i}`);
+    await controlRequest(sock('a'), { cmd: 'terminate', ike: 'attested' });
+  }
+  const check = await openStore(uri);
+  try {
+    const sessions = (await check.listSessions()).sort((x, y) => x.id - y.id);
+    assert.deepEqual(
+      sessions.map((s) => [s.identity, s.rec]),
+      [
+        ['a.example', 0],
+        ['a.example', 0],
+      ],
+    );
+    const results = async (session: number) =>
+      (await check.listResults({ session })).map((r) => [r.policy, r.rec, r.result]);
+    assert.deepEqual(await results(sessions[0]!.id), [[policy, 0, 'measurements match the references']]);
+    assert.deepEqual(await results(sessions[1]!.id), [], 'the second setup judged the policy again');
   } finally {
     await check.close();
   }
