@@ -14,6 +14,16 @@ import { forEachStore } from './stores.ts';
 
 const { ALLOW, NO_ACCESS, ISOLATE } = ActionRecommendation;
 
+/** A file-meas policy on /usr/bin/openssl, no access when it fails or has no result. */
+const opensslPolicy = (store: RefStore) =>
+  store.addPolicy({
+    type: PolicyType.FILE_MEAS,
+    name: 'Measure /usr/bin/openssl',
+    file: '/usr/bin/openssl',
+    recFail: NO_ACCESS,
+    recNoResult: NO_ACCESS,
+  });
+
 async function seed(store: RefStore, tofu = false) {
   const def = await store.addGroup({ name: 'Default' });
   const linux = await store.addGroup({ name: 'Linux', parent: def, tofu });
@@ -31,13 +41,7 @@ async function seed(store: RefStore, tofu = false) {
     recFail: NO_ACCESS,
     recNoResult: NO_ACCESS,
   });
-  const file = await store.addPolicy({
-    type: PolicyType.FILE_MEAS,
-    name: 'Measure /usr/bin/openssl',
-    file: '/usr/bin/openssl',
-    recFail: NO_ACCESS,
-    recNoResult: NO_ACCESS,
-  });
+  const file = await opensslPolicy(store);
   const ima = await store.addPolicy({
     type: PolicyType.TPM_ATTEST,
     name: 'TPM IMA Measurements',
@@ -179,13 +183,7 @@ forEachStore(
     // The operator adds a default group with an enforcement: the device's next session has its work item.
     const gw = await store.addGroup({ name: 'Gateways', tofu: true });
     await store.setProductDefaultGroup(gw, product);
-    const file = await store.addPolicy({
-      type: PolicyType.FILE_MEAS,
-      name: 'Measure /usr/bin/openssl',
-      file: '/usr/bin/openssl',
-      recFail: NO_ACCESS,
-      recNoResult: NO_ACCESS,
-    });
+    const file = await opensslPolicy(store);
     await store.addEnforcement({ policy: file, group: gw, maxAge: 0 });
     const later = await startSession(store, { product: 'Debian 12 x86_64', device: AIK, now: T0 + 1 });
     assert.deepEqual(
