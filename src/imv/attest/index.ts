@@ -15,6 +15,8 @@
  *   files         paths to measure; a path ending in "/" is a directory (its regular files, not recursive)
  *   requiredPcrs  PCRs the quote must cover (optional)
  *   maxFiles, maxEvents   limits
+ *   dhGroup       ecp256 (default, as strongSwan) | ecp384 | modp2048: the strongest D-H group offered for the
+ *                 quote nonce (the attester picks the strongest it supports of those)
  *   incrementalIma  yes (default): a device's IMA events proved at its last fully verified attestation are not
  *                 judged again while the references stay the same (src/pts/verify/ima-history.ts); no: all, always
  *
@@ -38,7 +40,7 @@ import type {
   ImvVerdict,
   IncomingPa,
 } from '../../tnc/imc-imv/index.ts';
-import { ImaHistory, PtsVerifier, ptsAttributeCodecs } from '../../pts/index.ts';
+import { ImaHistory, PtsVerifier, ptsAttributeCodecs, ptsDhGroupsFor } from '../../pts/index.ts';
 import type { PtsReferences, PtsVerdict, PtsVerifierLimits } from '../../pts/index.ts';
 
 export const TCG_PTS = PaSubtype.TCG_PTS;
@@ -77,6 +79,8 @@ export interface AttestImvConfig {
    * references that tell their version). False: every event at every attestation.
    */
   incrementalIma?: boolean;
+  /** D-H groups offered for the quote nonce (default: strongSwan's `dh_group = ecp256`). */
+  dhGroups?: number;
 }
 
 /** PTS references from a manifest and a list of trusted AIK key ids. */
@@ -160,6 +164,7 @@ export function attestImvConfig(raw: Record<string, unknown>, injected?: PtsRefe
     requiredPcrs,
     limits,
     incrementalIma: flag(raw, 'incrementalIma', true),
+    ...(raw.dhGroup !== undefined ? { dhGroups: ptsDhGroupsFor(String(raw.dhGroup)) } : {}),
   };
 }
 
@@ -213,6 +218,7 @@ export function createAttestImv(config: AttestImvConfig, log: Logger = silentLog
           requiredPcrs: config.requiredPcrs,
           limits: config.limits,
           ...(imaHistory ? { imaHistory } : {}),
+          ...(config.dhGroups !== undefined ? { dhGroups: config.dhGroups } : {}),
           log: logger,
           device: ctx.id,
         });

@@ -21,7 +21,7 @@
  * and limits end the exchange with a "no access" verdict naming the problem, and malformed values are answered with
  * a PA-TNC error attribute; nothing the peer sends makes this throw. No TPM or measurement I/O here.
  */
-import { AttestdError, publish, silentLogger, systemRng, toHex } from '../../common/index.ts';
+import { AttestdError, ConfigError, publish, silentLogger, systemRng, toHex } from '../../common/index.ts';
 import type { Logger, Rng } from '../../common/index.ts';
 import type { KeyExchange } from '../../crypto/index.ts';
 import type { PaAttribute } from '../../tnc/pa/attribute.ts';
@@ -61,6 +61,23 @@ export interface PtsVerifierLimits {
   maxEvents?: number;
 }
 
+/** D-H groups a verifier offers unless told otherwise (see PtsVerifierOptions.dhGroups). */
+export const PTS_DEFAULT_OFFERED_DH_GROUPS = PtsDhGroup.IKE19 | PtsDhGroup.IKE14;
+
+/** The groups a verifier configured like strongSwan's `dh_group` offers: that group and the weaker ones we support. */
+export function ptsDhGroupsFor(name: string): number {
+  switch (name.toLowerCase()) {
+    case 'ecp384':
+      return PtsDhGroup.IKE20 | PtsDhGroup.IKE19 | PtsDhGroup.IKE14;
+    case 'ecp256':
+      return PtsDhGroup.IKE19 | PtsDhGroup.IKE14;
+    case 'modp2048':
+      return PtsDhGroup.IKE14;
+    default:
+      throw new ConfigError(`PTS D-H group "${name}" is not one of ecp384, ecp256, modp2048`);
+  }
+}
+
 export interface PtsVerifierOptions {
   references: PtsReferences;
   /** Devices' checkpoints of proved IMA events, shared across exchanges (incremental IMA verification). */
@@ -71,7 +88,10 @@ export interface PtsVerifierOptions {
   components?: { bios?: boolean; ima?: boolean };
   /** Offered measurement algorithms (default SHA-384 | SHA-256 | SHA-1). */
   measAlgorithms?: number;
-  /** Offered D-H groups (default IKE20 | IKE19 | IKE14). */
+  /**
+   * Offered D-H groups (default IKE19 | IKE14: strongSwan's default `dh_group = ecp256`, without the MODP groups
+   * below 2048 bits). The attester picks the strongest it supports; ECP-256 is the one every PTS attester has.
+   */
   dhGroups?: number;
   limits?: PtsVerifierLimits;
   /**
@@ -154,7 +174,7 @@ export class PtsVerifier {
     return this.#o.measAlgorithms ?? PTS_DEFAULT_MEAS_ALGOS;
   }
   #groups(): number {
-    return (this.#o.dhGroups ?? PTS_SUPPORTED_DH_GROUPS) & PTS_SUPPORTED_DH_GROUPS;
+    return (this.#o.dhGroups ?? PTS_DEFAULT_OFFERED_DH_GROUPS) & PTS_SUPPORTED_DH_GROUPS;
   }
 
   /** Processes the attester's attributes; answers with the next attributes and, at the end, the verdict. */

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { webcrypto } from 'node:crypto';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
-import { seededRng, utf8 } from '../../../src/common/index.ts';
+import { ConfigError, seededRng, utf8 } from '../../../src/common/index.ts';
 import { Pen } from '../../../src/tnc/pa/index.ts';
 import type { PaAttribute } from '../../../src/tnc/pa/index.ts';
 import { ActionRecommendation } from '../../../src/tnc/pb/constants.ts';
@@ -16,7 +16,14 @@ import { EvaluationResult } from '../../../src/tnc/pa/constants.ts';
 import { PtsDhGroup, PtsError, PtsMeasAlgo, PtsProtoCaps } from '../../../src/pts/constants.ts';
 import { IMA_COMPONENT } from '../../../src/pts/components.ts';
 import { ptsKeyExchange, ptsSecret } from '../../../src/pts/dh-nonce.ts';
-import { MemoryPtsReferences, PtsVerifier, imaNgTemplateHash, splitImaUri } from '../../../src/pts/verify/index.ts';
+import {
+  MemoryPtsReferences,
+  PtsVerifier,
+  imaNgTemplateHash,
+  ptsDhGroupsFor,
+  splitImaUri,
+} from '../../../src/pts/verify/index.ts';
+import { attestImvConfig } from '../../../src/imv/attest/index.ts';
 import { ptsAttributeByKind } from './arbitraries.ts';
 
 const sha256 = (s: string) => new Uint8Array(createHash('sha256').update(s).digest());
@@ -114,6 +121,28 @@ test('D-H nonce: both sides derive H("1" ‖ Ni ‖ Nr ‖ secret); a short resp
   );
   assert.equal(bad.verdict?.recommendation, ActionRecommendation.NO_ACCESS);
   assert.match(bad.verdict!.reasons[0]!, /responder nonce of 8 bytes is shorter than 17/);
+});
+
+test("D-H groups offered: strongSwan's default (ecp256: IKE19 | IKE14) unless configured otherwise", async () => {
+  const offered = async (o: { dhGroups?: number }) =>
+    (
+      (await toNonce(
+        new PtsVerifier({ references: new MemoryPtsReferences(), rng: seededRng(1), ...o }),
+      )) as unknown as {
+        dhGroups: number;
+      }
+    ).dhGroups;
+  assert.equal(await offered({}), PtsDhGroup.IKE19 | PtsDhGroup.IKE14);
+  assert.equal(
+    await offered({ dhGroups: ptsDhGroupsFor('ecp384') }),
+    PtsDhGroup.IKE20 | PtsDhGroup.IKE19 | PtsDhGroup.IKE14,
+  );
+  assert.equal(await offered({ dhGroups: ptsDhGroupsFor('MODP2048') }), PtsDhGroup.IKE14);
+  assert.throws(() => ptsDhGroupsFor('modp1024'), /not one of ecp384, ecp256, modp2048/);
+  // The attest verifier's option reaches the exchange.
+  const imv = attestImvConfig({ references: 'x', dhGroup: 'ecp384' }, new MemoryPtsReferences());
+  assert.equal(imv.dhGroups, ptsDhGroupsFor('ecp384'));
+  assert.throws(() => attestImvConfig({ dhGroup: 'x25519' }, new MemoryPtsReferences()), ConfigError);
 });
 
 test('D-H group not offered and a public value off the curve are refused, never thrown', async () => {
