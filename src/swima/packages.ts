@@ -3,6 +3,7 @@
  * (deb-control paragraphs), Alpine apk's installed database (`P:`/`V:`/`A:` lines), and dpkg.log history lines.
  */
 import { LimitError } from '../common/index.ts';
+import { parseStanzas } from './deb822.ts';
 
 export interface PackageRecord {
   name: string;
@@ -33,12 +34,7 @@ export function isDpkgInstalled(status: string): boolean {
 /** Installed packages of a dpkg status file (Status "… installed" only). */
 export function parseDpkgStatus(text: string, max = MAX_PACKAGES): PackageRecord[] {
   const out: PackageRecord[] = [];
-  for (const para of text.split(/\n\s*\n/)) {
-    const f = new Map<string, string>();
-    for (const line of para.split('\n')) {
-      const m = /^([A-Za-z0-9-]+):\s*(.*)$/.exec(line);
-      if (m) f.set(m[1]!.toLowerCase(), m[2]!.trim());
-    }
+  for (const { fields: f } of parseStanzas(text, {}, { strict: false })) {
     const name = f.get('package');
     const version = f.get('version');
     if (!name || !version || !isDpkgInstalled(f.get('status') ?? '')) continue;

@@ -9,25 +9,17 @@
  *
  * A package that is known but in a version the `packages` file does not list is reported as an unknown version.
  */
-import { isDpkgInstalled } from '../../swima/index.ts';
+import { isDpkgInstalled, parseStanzas } from '../../swima/index.ts';
 import type { PackagePolicy } from '../../swima/index.ts';
 import { compareDebianVersions } from './deb-version.ts';
 
 /** Package name → versions of deb-control paragraphs (entries with a Status that is not "installed" skipped). */
 export function parseDebPackageList(text: string): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
-  for (const para of text.split(/\n[ \t]*\r?\n/)) {
-    let name: string | undefined;
-    let version: string | undefined;
-    let status: string | undefined;
-    for (const line of para.split('\n')) {
-      const m = /^([A-Za-z0-9-]+):[ \t]*(.*?)\s*$/.exec(line);
-      if (!m) continue;
-      const field = m[1]!.toLowerCase();
-      if (field === 'package') name = m[2];
-      else if (field === 'version') version = m[2];
-      else if (field === 'status') status = m[2];
-    }
+  for (const { fields } of parseStanzas(text, {}, { strict: false })) {
+    const name = fields.get('package');
+    const version = fields.get('version');
+    const status = fields.get('status');
     if (!name || !version) continue;
     if (status !== undefined && !isDpkgInstalled(status)) continue;
     let versions = out.get(name);

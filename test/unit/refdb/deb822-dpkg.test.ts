@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { packageVersionsFrom, parseStanzas } from '../../../src/refdb/import/dpkg.ts';
+import { packageVersionsFrom } from '../../../src/refdb/import/dpkg.ts';
+import { parseStanzas } from '../../../src/swima/deb822.ts';
 import { isDeclaredError } from '../../../src/common/errors.ts';
 
 const STATUS = `Package: openssl
@@ -106,4 +107,22 @@ test('property: arbitrary text yields rows or a declared error, nothing else', (
     }),
     { numRuns: 2000 },
   );
+});
+
+test("lenient deb822 (a device's own database): odd lines are skipped, a repeated field keeps its last value", () => {
+  const text =
+    ' orphan continuation\nPackage: a\nno colon here\nVersion: 1\nVersion: 2\n\n#comment\nPackage: b\nVersion: 3\n';
+  assert.throws(() => parseStanzas(text), { code: 'ERR_PARSE' });
+  const st = parseStanzas(text, {}, { strict: false });
+  assert.deepEqual(
+    st.map((s) => [s.fields.get('package'), s.fields.get('version')]),
+    [
+      ['a', '2'],
+      ['b', '3'],
+    ],
+  );
+  // The limits hold in both modes.
+  assert.throws(() => parseStanzas('A: 1\n\nB: 2\n\nC: 3', { maxStanzas: 2 }, { strict: false }), {
+    code: 'ERR_LIMIT',
+  });
 });
