@@ -31,6 +31,7 @@ import type { ImaEntry } from '../../measure/ima.ts';
 import { PaSubtype } from '../../tnc/pa/index.ts';
 import type { PaAttribute, PaAttributeCodec, UnknownPaAttribute } from '../../tnc/pa/index.ts';
 import type { ImcConnection, ImcModule, IncomingPa, OutgoingPa } from '../../tnc/imc-imv/index.ts';
+import { ModuleOptions } from '../../tnc/imc-imv/index.ts';
 import { ptsAttributeCodecs } from '../../pts/index.ts';
 import { PtsAttester, PtsAttesterCache, bootLogSource, imaSource } from '../../pts/attester/index.ts';
 import type { PtsAttesterOptions } from '../../pts/attester/index.ts';
@@ -60,58 +61,36 @@ export interface AttestImcModule extends ImcModule {
   close(): Promise<void>;
 }
 
-const str = (raw: Record<string, unknown>, k: string): string | undefined => {
-  const v = raw[k];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || v === '') throw new ConfigError(`imc attest: ${k} must be a non-empty string`);
-  return v;
-};
-
-const int = (raw: Record<string, unknown>, k: string): number | undefined => {
-  const v = raw[k];
-  if (v === undefined) return undefined;
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^(0x[0-9a-f]+|\d+)$/i.test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(`imc attest: ${k} must be a non-negative integer`);
-  return n;
-};
-
 /** Validates the module configuration. */
 export function attestImcConfig(raw: Record<string, unknown>): AttestImcConfig {
-  const tcti = str(raw, 'tcti');
-  const device = str(raw, 'device');
+  const o = new ModuleOptions(raw, 'imc attest');
+  const tcti = o.string('tcti');
+  const device = o.string('device');
   if (tcti && device) throw new ConfigError('imc attest: give tcti or device, not both');
-  const alg = str(raw, 'imaTemplateHash') ?? 'sha1';
+  const alg = o.string('imaTemplateHash') ?? 'sha1';
   if (!isHashName(alg)) throw new ConfigError(`imc attest: unknown imaTemplateHash "${alg}"`);
   const limits: AttestImcConfig['limits'] = {};
   for (const k of ['maxFiles', 'maxFileSize', 'maxEvents'] as const) {
-    const n = int(raw, k);
+    const n = o.int(k);
     if (n !== undefined) limits[k] = n;
   }
-  const imaLog = str(raw, 'imaLog');
-  const bootLog = str(raw, 'bootLog');
-  const root = str(raw, 'root');
+  const imaLog = o.string('imaLog');
+  const bootLog = o.string('bootLog');
+  const root = o.string('root');
   if (root !== undefined && (!root.startsWith('/') || root.includes('\0')))
     throw new ConfigError(`imc attest: root must be an absolute directory path, not "${root}"`);
   return {
     ...(tcti ? { tcti } : {}),
     ...(device ? { device } : {}),
-    aikHandle: int(raw, 'aikHandle') ?? DEFAULT_AIK_HANDLE,
+    aikHandle: o.int('aikHandle') ?? DEFAULT_AIK_HANDLE,
     ...(imaLog ? { imaLog } : {}),
     imaTemplateHash: alg,
     ...(bootLog ? { bootLog } : {}),
     ...(root !== undefined && root !== '/' ? { root } : {}),
     limits,
-    cache: bool(raw, 'cache') ?? true,
+    cache: o.flag('cache') ?? true,
   };
 }
-
-const bool = (raw: Record<string, unknown>, k: string): boolean | undefined => {
-  const v = raw[k];
-  if (v === undefined || typeof v === 'boolean') return v;
-  if (typeof v === 'string' && /^(yes|true|1)$/i.test(v)) return true;
-  if (typeof v === 'string' && /^(no|false|0)$/i.test(v)) return false;
-  throw new ConfigError(`imc attest: ${k} must be yes or no`);
-};
 
 const SCE = 'tcg/pts-simple-comp-evid';
 

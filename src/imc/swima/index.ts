@@ -36,6 +36,7 @@ import type { Logger } from '../../common/index.ts';
 import { PaErrorCode, PaErrorCodeName, PaSubtype, Pen, isAttr } from '../../tnc/pa/index.ts';
 import type { IetfPaTncError, PaAttribute } from '../../tnc/pa/index.ts';
 import type { ImcConnection, ImcModule, IncomingPa, OutgoingPa } from '../../tnc/imc-imv/index.ts';
+import { ModuleOptions } from '../../tnc/imc-imv/index.ts';
 import {
   SWIMA_FLAG_SUBSCRIPTION_FULFILLMENT,
   SwimaCollector,
@@ -73,22 +74,6 @@ export interface SwimaImcConfig extends SwidContext {
 export const DEFAULT_DPKG_STATUS = '/var/lib/dpkg/status';
 const DEFAULTS = { maxRecords: 100_000, maxResponseSize: 2_000_000, maxSubscriptions: 8 } as const;
 
-const str = (raw: Record<string, unknown>, k: string): string | undefined => {
-  const v = raw[k];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || v === '') throw new ConfigError(`imc swima: ${k} must be a non-empty string`);
-  return v;
-};
-
-const int = (raw: Record<string, unknown>, k: string, min: number, max: number): number | undefined => {
-  const v = raw[k];
-  if (v === undefined) return undefined;
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^(0x[0-9a-f]+|\d+)$/i.test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max)
-    throw new ConfigError(`imc swima: ${k} must be an integer ${min}..${max}`);
-  return n;
-};
-
 /** SWID context defaults from an os-release file (`ID`, `VERSION_ID`, `NAME`). */
 export function swidContextFromOsRelease(text: string | undefined): SwidContext {
   const f = new Map<string, string>();
@@ -121,18 +106,19 @@ const OPTIONS = [
 
 /** Validates the module configuration. */
 export function swimaImcConfig(raw: Record<string, unknown>): SwimaImcConfig {
+  const o = new ModuleOptions(raw, 'imc swima');
   for (const k of Object.keys(raw))
     if (!OPTIONS.includes(k)) throw new ConfigError(`imc swima: unknown option '${k}' (known: ${OPTIONS.join(', ')})`);
-  const dpkgStatus = str(raw, 'dpkgStatus');
-  const apkInstalled = str(raw, 'apkInstalled');
+  const dpkgStatus = o.string('dpkgStatus');
+  const apkInstalled = o.string('apkInstalled');
   if (dpkgStatus && apkInstalled) throw new ConfigError('imc swima: give dpkgStatus or apkInstalled, not both');
-  const dpkgLog = str(raw, 'dpkgLog');
+  const dpkgLog = o.string('dpkgLog');
   let defaults: SwidContext | undefined;
   const ctx = (k: keyof SwidContext): string => {
-    const v = str(raw, k);
+    const v = o.string(k);
     if (v !== undefined) return v;
     if (!defaults) {
-      const path = str(raw, 'osRelease') ?? '/etc/os-release';
+      const path = o.string('osRelease') ?? '/etc/os-release';
       let text: string | undefined;
       try {
         text = readFileSync(path, 'utf8');
@@ -143,7 +129,7 @@ export function swimaImcConfig(raw: Record<string, unknown>): SwimaImcConfig {
     }
     return defaults[k];
   };
-  const eidEpoch = int(raw, 'eidEpoch', 0, 0xffffffff);
+  const eidEpoch = o.int('eidEpoch', 0, 0xffffffff);
   return {
     packages: apkInstalled
       ? { format: 'apk', path: apkInstalled }
@@ -153,9 +139,9 @@ export function swimaImcConfig(raw: Record<string, unknown>): SwimaImcConfig {
     os: ctx('os'),
     regid: ctx('regid'),
     entityName: ctx('entityName'),
-    maxRecords: int(raw, 'maxRecords', 1, 10_000_000) ?? DEFAULTS.maxRecords,
-    maxResponseSize: int(raw, 'maxResponseSize', 64, 0xffffffff) ?? DEFAULTS.maxResponseSize,
-    maxSubscriptions: int(raw, 'maxSubscriptions', 0, 1024) ?? DEFAULTS.maxSubscriptions,
+    maxRecords: o.int('maxRecords', 1, 10_000_000) ?? DEFAULTS.maxRecords,
+    maxResponseSize: o.int('maxResponseSize', 64, 0xffffffff) ?? DEFAULTS.maxResponseSize,
+    maxSubscriptions: o.int('maxSubscriptions', 0, 1024) ?? DEFAULTS.maxSubscriptions,
   };
 }
 

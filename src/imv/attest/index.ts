@@ -32,6 +32,7 @@ import type { HashName } from '../../measure/hash.ts';
 import { PaSubtype } from '../../tnc/pa/index.ts';
 import { ActionRecommendation, AssessmentResult } from '../../tnc/pb/index.ts';
 import type { AssessmentResultValue } from '../../tnc/pb/index.ts';
+import { ModuleOptions } from '../../tnc/imc-imv/index.ts';
 import type {
   ConnectionContext,
   ImvConnection,
@@ -113,21 +114,13 @@ export class ManifestReferences implements PtsReferences {
   }
 }
 
-const list = (raw: Record<string, unknown>, k: string): string[] => {
-  const v = raw[k];
-  if (v === undefined) return [];
-  if (typeof v === 'string') return v.split(/[\s,]+/).filter(Boolean);
-  if (typeof v === 'number') return [String(v)]; // a single number from a settings file
-  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
-  throw new ConfigError(`imv attest: ${k} must be a list of strings`);
-};
-
 /**
  * Validates the module configuration. The references are `injected` (the daemon passes the reference database's)
  * or read from the `references` manifest with the `trustedAiks` list.
  */
 export function attestImvConfig(raw: Record<string, unknown>, injected?: PtsReferences): AttestImvConfig {
-  const aiks = list(raw, 'trustedAiks');
+  const o = new ModuleOptions(raw, 'imv attest');
+  const aiks = o.list('trustedAiks');
   for (const k of aiks)
     if (!/^[0-9a-f]{40}$/i.test(k)) throw new ConfigError(`imv attest: trusted AIK "${k}" is not a SHA-1 key id`);
   let references = injected;
@@ -143,38 +136,27 @@ export function attestImvConfig(raw: Record<string, unknown>, injected?: PtsRefe
     }
     references = new ManifestReferences(manifest, aiks);
   }
-  const requiredPcrs = list(raw, 'requiredPcrs').map((s) => {
+  const requiredPcrs = o.list('requiredPcrs').map((s) => {
     const n = Number(s);
     if (!Number.isInteger(n) || n < 0 || n > 23) throw new ConfigError(`imv attest: bad PCR "${s}"`);
     return n;
   });
   const limits: PtsVerifierLimits = {};
   for (const k of ['maxFiles', 'maxEvents'] as const) {
-    const v = raw[k];
-    if (v === undefined) continue;
-    const n = Number(v);
-    if (!Number.isSafeInteger(n) || n <= 0) throw new ConfigError(`imv attest: ${k} must be a positive integer`);
-    limits[k] = n;
+    const n = o.int(k, 1);
+    if (n !== undefined) limits[k] = n;
   }
   return {
     references,
-    files: list(raw, 'files').map((p) =>
-      p.length > 1 && p.endsWith('/') ? { path: p.slice(0, -1), directory: true } : { path: p },
-    ),
+    files: o
+      .list('files')
+      .map((p) => (p.length > 1 && p.endsWith('/') ? { path: p.slice(0, -1), directory: true } : { path: p })),
     requiredPcrs,
     limits,
-    incrementalIma: flag(raw, 'incrementalIma', true),
-    ...(raw.dhGroup !== undefined ? { dhGroups: ptsDhGroupsFor(String(raw.dhGroup)) } : {}),
+    incrementalIma: o.flag('incrementalIma') ?? true,
+    ...(raw.dhGroup !== undefined ? { dhGroups: ptsDhGroupsFor(o.string('dhGroup')!) } : {}),
   };
 }
-
-const flag = (raw: Record<string, unknown>, k: string, dflt: boolean): boolean => {
-  const v = raw[k];
-  if (v === undefined) return dflt;
-  if (v === true || v === 'yes' || v === 'true') return true;
-  if (v === false || v === 'no' || v === 'false') return false;
-  throw new ConfigError(`imv attest: ${k} must be yes or no`);
-};
 
 /** Files and directories once each (configured ones first). */
 function dedupe(list: readonly AttestTarget[]): AttestTarget[] {

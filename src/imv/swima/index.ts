@@ -28,6 +28,7 @@ import type { IetfPaTncError, PaAttribute } from '../../tnc/pa/index.ts';
 import { ActionRecommendation, AssessmentResult } from '../../tnc/pb/index.ts';
 import type { AssessmentResultValue } from '../../tnc/pb/index.ts';
 import type { ImvConnection, ImvModule, ImvReply, ImvVerdict, IncomingPa } from '../../tnc/imc-imv/index.ts';
+import { ModuleOptions } from '../../tnc/imc-imv/index.ts';
 import {
   SwimaAction,
   evaluateSwimaInventory,
@@ -180,14 +181,6 @@ export function createSwimaImv(config: SwimaImvConfig, log: Logger = silentLogge
   };
 }
 
-const names = (raw: Record<string, unknown>, k: string): string[] => {
-  const v = raw[k];
-  if (v === undefined) return [];
-  if (typeof v === 'string') return v.split(/[\s,]+/).filter(Boolean);
-  if (Array.isArray(v) && v.every((x) => typeof x === 'string' && x !== '')) return v as string[];
-  throw new ConfigError(`imv swima: ${k} must be a list of package names`);
-};
-
 const packageFile = (raw: Record<string, unknown>, k: string, required: boolean) => {
   const path = raw[k];
   if (path === undefined && !required) return undefined;
@@ -218,16 +211,13 @@ export function swimaImvOptions(
   for (const k of Object.keys(raw))
     if (!known.includes(k)) throw new ConfigError(`imv swima: unknown option '${k}' (known: ${known.join(', ')})`);
   const out: Omit<SwimaImvConfig, 'policy'> = {};
+  const o = new ModuleOptions(raw, 'imv swima');
   for (const [k, min] of [
     ['maxRecords', 1],
     ['earliestEid', 0],
   ] as const) {
-    const v = raw[k];
-    if (v === undefined) continue;
-    const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
-    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min || n > 0xffffffff)
-      throw new ConfigError(`imv swima: ${k} must be an integer ${min}..${0xffffffff}`);
-    out[k] = n;
+    const n = o.int(k, min, 0xffffffff);
+    if (n !== undefined) out[k] = n;
   }
   return out;
 }
@@ -237,7 +227,7 @@ export function swimaImvConfig(raw: Record<string, unknown>): SwimaImvConfig {
   const options = swimaImvOptions(raw, OPTIONS);
   const known = packageFile(raw, 'packages', true)!;
   const security = packageFile(raw, 'security', false);
-  const blacklist = names(raw, 'blacklist');
+  const blacklist = new ModuleOptions(raw, 'imv swima').list('blacklist', 'a list of package names');
   return {
     policy: filePackagePolicy({ known, blacklist: new Set(blacklist), ...(security ? { security } : {}) }),
     ...options,

@@ -7,3 +7,4 @@ export * from './client.ts';
 export * from './server.ts';
 export * from './pb-tnc.ts';
 export * from './loader.ts';
+export * from './options.ts';
