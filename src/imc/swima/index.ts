@@ -40,6 +40,7 @@ import { ModuleOptions } from '../../tnc/imc-imv/index.ts';
 import {
   SWIMA_FLAG_SUBSCRIPTION_FULFILLMENT,
   SwimaCollector,
+  encodeSwimaErrorInfo,
   SwimaRequestFlag,
   ietfSwimaRequest,
   ietfSwimaSubscriptionStatusRequest,
@@ -163,16 +164,19 @@ export function swimaError(
   description: string,
   maxSize?: number,
 ): IetfPaTncError {
-  const w = new Writer(64);
-  w.u32(requestId >>> 0);
-  if (errorCode === PaErrorCode.SWIMA_RESPONSE_TOO_LARGE) w.u32(maxSize ?? 0);
-  w.utf8(description);
   return {
     kind: 'ietf/pa-tnc-error',
     noskip: false,
     errorVendor: Pen.IETF,
     errorCode,
-    info: { format: 'raw', data: w.finish() },
+    info: {
+      format: 'raw',
+      data: encodeSwimaErrorInfo(errorCode, {
+        requestId,
+        description,
+        ...(maxSize !== undefined ? { maxSize } : {}),
+      }),
+    },
   };
 }
 

@@ -31,6 +31,7 @@ import type { ImvConnection, ImvModule, ImvReply, ImvVerdict, IncomingPa } from 
 import { ModuleOptions } from '../../tnc/imc-imv/index.ts';
 import {
   SwimaAction,
+  decodeSwimaErrorInfo,
   evaluateSwimaInventory,
   ietfSwimaSwEvents,
   ietfSwimaSwIdEvents,
@@ -75,16 +76,9 @@ export function describePaTncError(e: IetfPaTncError): string {
   if (info.format === 'attribute-type-not-supported')
     return `${name}: attribute 0x${info.vendor.toString(16).padStart(6, '0')}/${info.type}`;
   if (info.format !== 'raw' || e.errorVendor !== Pen.IETF || e.errorCode < PaErrorCode.SWIMA_ERROR) return name;
-  // RFC 8412 §5.16: Request ID copy(32), [Maximum Allowed Size(32)], description.
-  const skip = e.errorCode === PaErrorCode.SWIMA_RESPONSE_TOO_LARGE ? 8 : 4;
-  const text = new TextDecoder('utf-8', { fatal: false })
-    .decode(info.data.subarray(skip))
-    .replace(/[\p{Cc}\p{Cf}]/gu, '?')
-    .slice(0, 200);
-  const max =
-    skip === 8 && info.data.byteLength >= 8
-      ? ` (at most ${new DataView(info.data.buffer, info.data.byteOffset).getUint32(4)} bytes)`
-      : '';
+  const d = decodeSwimaErrorInfo(e.errorCode, info.data);
+  const text = (d.description ?? '').replace(/[\p{Cc}\p{Cf}]/gu, '?').slice(0, 200);
+  const max = d.maxSize !== undefined ? ` (at most ${d.maxSize} bytes)` : '';
   return `${name}${max}${text ? `: ${text}` : ''}`;
 }
 

@@ -9,6 +9,7 @@ import { ietfSwimaSwEvents } from './sw-events.ts';
 import { ietfSwimaSubscriptionStatusRequest } from './subscription-status-request.ts';
 import { ietfSwimaSubscriptionStatusResponse } from './subscription-status-response.ts';
 
+export * from './pa-tnc-error-info.ts';
 export * from './record.ts';
 export * from './inventory-body.ts';
 export * from './events-body.ts';

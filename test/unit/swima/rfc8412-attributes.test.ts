@@ -3,9 +3,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ParseError, Reader, fromHex, toHex } from '../../../src/common/index.ts';
-import { IetfAttr, decodePaMessage, encodePaMessage, readAttributeHeader } from '../../../src/tnc/pa/index.ts';
+import {
+  IetfAttr,
+  PaErrorCode,
+  decodePaMessage,
+  encodePaMessage,
+  readAttributeHeader,
+} from '../../../src/tnc/pa/index.ts';
 import type { PaAttribute } from '../../../src/tnc/pa/index.ts';
-import { swimaAttributeCodecs, swimaPaRegistry } from '../../../src/swima/index.ts';
+import {
+  decodeSwimaErrorInfo,
+  encodeSwimaErrorInfo,
+  swimaAttributeCodecs,
+  swimaPaRegistry,
+} from '../../../src/swima/index.ts';
 import { swimaAttributeByKind } from './arbitraries.ts';
 
 const one = (a: PaAttribute) => swimaPaRegistry.encodeOne(a);
@@ -60,4 +71,23 @@ test('an inventory count larger than its bytes is refused before allocating', ()
   const v = fromHex('00ffffff' + '00000001' + '00000000' + '00000000');
   const h = fromHex('00000000' + '0000000e' + (12 + v.byteLength).toString(16).padStart(8, '0'));
   assert.throws(() => decodeOne(new Uint8Array([...h, ...v])), /cannot fit/);
+});
+
+test('SWIMA PA-TNC error info (§5.16): request id copy, max size only for RESPONSE_TOO_LARGE, description; short bodies yield less', () => {
+  const big = encodeSwimaErrorInfo(PaErrorCode.SWIMA_RESPONSE_TOO_LARGE, {
+    requestId: 7,
+    maxSize: 4096,
+    description: 'too big',
+  });
+  assert.equal(big.byteLength, 8 + 7);
+  assert.deepEqual(decodeSwimaErrorInfo(PaErrorCode.SWIMA_RESPONSE_TOO_LARGE, big), {
+    requestId: 7,
+    maxSize: 4096,
+    description: 'too big',
+  });
+  const plain = encodeSwimaErrorInfo(PaErrorCode.SWIMA_ERROR, { requestId: 0xffffffff, description: 'é' });
+  assert.deepEqual(decodeSwimaErrorInfo(PaErrorCode.SWIMA_ERROR, plain), { requestId: 0xffffffff, description: 'é' });
+  assert.deepEqual(decodeSwimaErrorInfo(PaErrorCode.SWIMA_RESPONSE_TOO_LARGE, plain.subarray(0, 5)), {
+    description: '',
+  });
 });
