@@ -15,7 +15,9 @@ import { join } from 'node:path';
 import { toHex } from '../../src/common/index.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import type { LogLevelName } from '../../src/common/log.ts';
-import { createCa, issueCert, writeSwanctlDir, type Issued } from '../../src/daemon/pki/index.ts';
+import { writeSwanctlDir } from '../../src/daemon/pki/index.ts';
+import { connectionLines, makePairPki } from '../../test/unit/daemon/attestation/attested-conf.ts';
+import type { PairPki } from '../../test/unit/daemon/attestation/attested-conf.ts';
 import type { AikInfo } from '../../src/tpm/aik.ts';
 import { provisionDevice } from '../../test/support/attest-device.ts';
 import type { Swtpm } from '../../test/support/swtpm.ts';
@@ -60,30 +62,16 @@ export interface ConnectionSpec {
 function connection(o: ConnectionSpec, auth: 'eap-ttls' | 'pubkey'): string[] {
   const me = o.side === 'a' ? 1 : 2;
   const peer = 3 - me;
-  const peerName = o.side === 'a' ? 'b' : 'a';
-  return [
-    `  ${o.name} {`,
-    `    local_addrs = 127.0.${o.base}.${me}`,
-    `    remote_addrs = 127.0.${o.base}.${peer}`,
-    '    proposals = aes256gcm16-prfsha256-x25519',
-    '    local {',
-    `      auth = ${auth}`,
-    `      certs = ${o.side}.pem`,
-    `      id = ${o.side}.example`,
-    '    }',
-    '    remote {',
-    `      auth = ${auth}`,
-    `      id = ${peerName}.example`,
-    '    }',
-    '    children {',
-    '      net {',
-    `        local_ts = 10.${me}.0.0/24`,
-    `        remote_ts = 10.${peer}.0.0/24`,
-    '        esp_proposals = aes256gcm16',
-    '      }',
-    '    }',
-    '  }',
-  ];
+  return connectionLines({
+    conn: o.name,
+    me: `127.0.${o.base}.${me}`,
+    peer: `127.0.${o.base}.${peer}`,
+    name: o.side,
+    peerName: o.side === 'a' ? 'b' : 'a',
+    ts: `10.${me}.0.0/24`,
+    rts: `10.${peer}.0.0/24`,
+    auth,
+  });
 }
 
 /** EAP-only EAP-TTLS with client certificates on both sides (attestation inside, per `attestd { }`). */
@@ -116,25 +104,9 @@ export function attestSection(side: 'a' | 'b', own: TreeDevice, peer: TreeDevice
   ];
 }
 
-export interface Pki {
-  ca: Issued;
-  a: Issued;
-  b: Issued;
-}
+export type Pki = PairPki;
 
-export async function makePki(): Promise<Pki> {
-  const ca = await createCa({ subject: 'C=CH, O=attestd bench, CN=Attestation CA', keyType: 'ecdsa-p256' });
-  const issue = (n: string) =>
-    issueCert({
-      ca,
-      subject: `CN=${n}.example`,
-      san: [`${n}.example`],
-      keyType: 'ecdsa-p256',
-      serverAuth: true,
-      clientAuth: true,
-    });
-  return { ca, a: await issue('a'), b: await issue('b') };
-}
+export const makePki = (): Promise<Pki> => makePairPki('attestd bench');
 
 export interface DaemonPair {
   a: Daemon;

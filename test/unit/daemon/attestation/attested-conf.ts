@@ -10,33 +10,40 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Daemon } from '../../../../src/daemon/daemon.ts';
 import { createCa, issueCert, writeSwanctlDir, type Issued } from '../../../../src/daemon/pki/index.ts';
-export interface AttestedConf {
-  me: string;
-  peer: string;
-  name: string;
-  peerName: string;
-  ts: string;
-  rts: string;
+export interface AttestedConf extends Omit<ConnectionLines, 'conn' | 'auth'> {
   /** Lines inside attestd { } after the eap block (tnc, imc-*, imv-* sections). */
   attestd: string[];
   /** attestd.eap.tls_max (default 1.3). */
   tlsMax?: '1.2' | '1.3';
 }
 
-export function attestedConf(o: AttestedConf): string {
+/** One connection of the `connections { }` section between `<name>.example` and `<peerName>.example`. */
+export interface ConnectionLines {
+  /** The connection's name. */
+  conn: string;
+  me: string;
+  peer: string;
+  name: string;
+  peerName: string;
+  ts: string;
+  rts: string;
+  /** eap-ttls (EAP-only, attestation inside) or pubkey (certificates only). */
+  auth: 'eap-ttls' | 'pubkey';
+}
+
+export function connectionLines(o: ConnectionLines): string[] {
   return [
-    'connections {',
-    '  attested {',
+    `  ${o.conn} {`,
     `    local_addrs = ${o.me}`,
     `    remote_addrs = ${o.peer}`,
     '    proposals = aes256gcm16-prfsha256-x25519',
     '    local {',
-    '      auth = eap-ttls',
+    `      auth = ${o.auth}`,
     `      certs = ${o.name}.pem`,
     `      id = ${o.name}.example`,
     '    }',
     '    remote {',
-    '      auth = eap-ttls',
+    `      auth = ${o.auth}`,
     `      id = ${o.peerName}.example`,
     '    }',
     '    children {',
@@ -47,6 +54,34 @@ export function attestedConf(o: AttestedConf): string {
     '      }',
     '    }',
     '  }',
+  ];
+}
+
+/** A test CA and certificates for a.example and b.example (client and server use), ECDSA P-256. */
+export interface PairPki {
+  ca: Issued;
+  a: Issued;
+  b: Issued;
+}
+
+export async function makePairPki(org = 'attestd test'): Promise<PairPki> {
+  const ca = await createCa({ subject: `C=CH, O=${org}, CN=Attestation CA`, keyType: 'ecdsa-p256' });
+  const issue = (n: string) =>
+    issueCert({
+      ca,
+      subject: `CN=${n}.example`,
+      san: [`${n}.example`],
+      keyType: 'ecdsa-p256',
+      serverAuth: true,
+      clientAuth: true,
+    });
+  return { ca, a: await issue('a'), b: await issue('b') };
+}
+
+export function attestedConf(o: AttestedConf): string {
+  return [
+    'connections {',
+    ...connectionLines({ ...o, conn: 'attested', auth: 'eap-ttls' }),
     '}',
     'attestd {',
     '  eap {',
@@ -87,27 +122,14 @@ export interface AttestedPair {
  * each configured by attestedConf with its own attestd lines; stopped and removed after the test.
  */
 export async function startAttestedPair(t: CleanupScope, opts: AttestedPairOptions): Promise<AttestedPair> {
-  ca ??= await createCa({ subject: 'C=CH, O=attestd test, CN=Attestation CA', keyType: 'ecdsa-p256' });
-  for (const n of ['a', 'b'] as const) {
-    if (!certs.has(n)) {
-      const cert = await issueCert({
-        ca,
-        subject: `CN=${n}.example`,
-        san: [`${n}.example`],
-        keyType: 'ecdsa-p256',
-        serverAuth: true,
-        clientAuth: true,
-      });
-      certs.set(n, cert);
-    }
-  }
+  const p = (pki ??= await makePairPki());
   const dir = mkdtempSync(join(tmpdir(), 'attestd-att-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const ip = (i: number) => `127.0.${opts.base}.${i}`;
   const daemons: Daemon[] = [];
   for (const [i, n] of (['a', 'b'] as const).entries()) {
     const d = join(dir, n);
-    await writeSwanctlDir(d, { ca, host: certs.get(n)!, name: n });
+    await writeSwanctlDir(d, { ca: p.ca, host: p[n], name: n });
     writeFileSync(
       join(d, 'swanctl.conf'),
       attestedConf({
@@ -139,9 +161,9 @@ export async function startAttestedPair(t: CleanupScope, opts: AttestedPairOptio
     sock: (n) => join(dir, `${n}.sock`),
     addr: (n) => ip(n === 'a' ? 1 : 2),
     daemons: { a, b },
-    pki: { ca, a: certs.get('a')!, b: certs.get('b')! },
+    pki: p,
   };
 }
 
-let ca: Issued | undefined;
-const certs = new Map<string, Issued>();
+/** One PKI for every pair of the process (issuing certificates is the slow part). */
+let pki: PairPki | undefined;
