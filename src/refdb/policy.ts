@@ -292,23 +292,8 @@ export interface MeasurementTarget {
  * and its parents. Empty when the product or its groups are unknown.
  */
 export async function measurementTargets(store: RefStore, product: string): Promise<MeasurementTarget[]> {
-  const p = await store.productByName(product);
-  const start = (p && (await store.productDefaultGroup(p.id))) ?? (await store.groupByName(DEFAULT_GROUP))?.id;
-  if (start === undefined) return [];
-  const policies = new Map((await store.listPolicies()).map((x) => [x.id, x]));
-  const out = new Map<string, MeasurementTarget>();
-  for (const gid of await groupChain(store, start)) {
-    for (const e of await store.listEnforcements(gid)) {
-      const policy = policies.get(e.policy);
-      if (!policy) continue;
-      const target = policyTarget(policy.type);
-      const id = target === 'file' ? policy.file : target === 'dir' ? policy.dir : null;
-      if (id === null || policy.type === PolicyType.FILE_META || policy.type === PolicyType.DIR_META) continue;
-      const path = await store.pathOf(target === 'dir' ? 'dir' : 'file', id);
-      if (path) out.set(path, target === 'dir' ? { path, directory: true } : { path });
-    }
-  }
-  return [...out.values()];
+  // The plan of a peer without history: nothing is skipped.
+  return (await planAttestation(store, { product, now: 0 })).targets;
 }
 
 // -----------------------------------------------------------------------------------------------------------------

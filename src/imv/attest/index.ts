@@ -69,9 +69,10 @@ export interface AttestHandshakePolicy {
 export interface AttestImvConfig {
   references: PtsReferences;
   files: AttestTarget[];
-  /** More files and directories to measure, looked up per handshake (the reference database's policies). */
-  targets?: () => Promise<readonly AttestTarget[]>;
-  /** Plans each handshake and judges its verdict (enforcements' rec_fail / rec_noresult / max_age); after `targets`. */
+  /**
+   * Plans each handshake (more files and directories to measure: the reference database's policies) and judges its
+   * verdict (enforcements' rec_fail / rec_noresult / max_age).
+   */
   policy?: AttestPolicy;
   requiredPcrs: number[];
   limits: PtsVerifierLimits;
@@ -224,7 +225,7 @@ export function createAttestImv(config: AttestImvConfig, log: Logger = silentLog
       };
       return {
         async beginHandshake() {
-          const extra: AttestTarget[] = config.targets ? [...(await config.targets())] : [];
+          const extra: AttestTarget[] = [];
           handshake = undefined;
           if (config.policy) {
             try {
