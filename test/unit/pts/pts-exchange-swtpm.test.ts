@@ -16,17 +16,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { seededRng, utf8 } from '../../../src/common/index.ts';
 import { decodePaMessage, encodePaMessage } from '../../../src/tnc/pa/index.ts';
 import type { PaAttribute } from '../../../src/tnc/pa/index.ts';
 import { ActionRecommendation } from '../../../src/tnc/pb/constants.ts';
-import { Tpm } from '../../../src/tpm/client.ts';
+import type { Tpm } from '../../../src/tpm/client.ts';
 import { createAik } from '../../../src/tpm/aik.ts';
 import type { AikInfo } from '../../../src/tpm/aik.ts';
-import { SwtpmTransport } from '../../../src/tpm/transport/swtpm.ts';
 import { EventType } from '../../../src/measure/eventlog.ts';
 import type { EventLog } from '../../../src/measure/eventlog.ts';
 import { separator } from '../../../src/measure/eventlog-builder.ts';
@@ -35,17 +33,15 @@ import { ptsPaRegistry } from '../../../src/pts/attrs/index.ts';
 import { PtsAttester } from '../../../src/pts/attester/attester.ts';
 import { MemoryPtsReferences, PtsVerifier } from '../../../src/pts/verify/index.ts';
 import type { PtsVerdict } from '../../../src/pts/verify/index.ts';
-import { startSwtpm } from '../../support/swtpm.ts';
-import { measuredBoot } from '../../support/attest-device.ts';
-import type { Swtpm } from '../../support/swtpm.ts';
+import { bootedTpm } from '../../support/attest-device.ts';
+import type { BootedTpm } from '../../support/attest-device.ts';
 import { hasCommand, requires } from '../../support/env.ts';
 
 const sha256 = (b: Uint8Array) => new Uint8Array(createHash('sha256').update(b).digest());
 const available = hasCommand('swtpm') && hasCommand('swtpm_setup');
 const SWTPM = { commands: ['swtpm', 'swtpm_setup'] };
 
-let sw: Swtpm | undefined;
-let transport: SwtpmTransport | undefined;
+let device: BootedTpm | undefined;
 let tpm: Tpm;
 let aik: AikInfo;
 let root: string;
@@ -55,33 +51,24 @@ const binFiles: Record<string, string> = { ls: 'ELF ls v1', cat: 'ELF cat v1', s
 
 before(async () => {
   if (!available) return;
-  root = mkdtempSync(join(tmpdir(), 'attestd-pts-'));
-  mkdirSync(join(root, 'bin'));
-  for (const [n, c] of Object.entries(binFiles)) writeFileSync(join(root, 'bin', n), c);
-  mkdirSync(join(root, 'bin', 'subdir')); // not measured: not a regular file
-  symlinkSync(join(root, 'bin', 'ls'), join(root, 'bin', 'link')); // not measured: a symlink
-  sw = await startSwtpm();
-  transport = new SwtpmTransport({ port: sw.port, ctrlPort: sw.ctrlPort });
-  tpm = new Tpm(transport);
-  aik = await createAik(tpm, { type: 'ecc', parent: 'srk', parentType: 'ecc' });
   // Firmware events into PCRs 0 and 7; IMA (ima-ng) of the files into PCR 10, after boot_aggregate.
-  ({ bootLog, ima } = await measuredBoot(
-    tpm,
-    Object.entries(binFiles).map(([n, c]) => ({ path: `/usr/bin/${n}`, digest: sha256(utf8(c)) })),
-    [
+  device = await bootedTpm(binFiles, {
+    prefix: 'attestd-pts-',
+    events: [
       { pcr: 0, type: EventType.EV_S_CRTM_VERSION, data: utf8('crtm 1.0') },
       { pcr: 0, type: EventType.EV_POST_CODE, data: utf8('bios 2.3') },
       { pcr: 7, type: EventType.EV_EFI_VARIABLE_DRIVER_CONFIG, data: utf8('SecureBoot=1') },
       separator(0),
       separator(7),
     ],
-  ));
+  });
+  ({ tpm, aik, root, bootLog, ima } = device);
+  mkdirSync(join(root, 'bin', 'subdir')); // not measured: not a regular file
+  symlinkSync(join(root, 'bin', 'ls'), join(root, 'bin', 'link')); // not measured: a symlink
 });
 
 after(async () => {
-  await transport?.close();
-  await sw?.stop();
-  if (root) rmSync(root, { recursive: true, force: true });
+  await device?.close();
 });
 
 /** References as measured on a known-good device: the bin files, the IMA-measured files, the AIK. */

@@ -14,8 +14,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LimitError, seededRng, silentLogger, utf8 } from '../../../src/common/index.ts';
 import { PaSubtype, decodePaMessage } from '../../../src/tnc/pa/index.ts';
@@ -23,10 +21,8 @@ import type { PaAttribute } from '../../../src/tnc/pa/index.ts';
 import { PaCodec } from '../../../src/tnc/imc-imv/host.ts';
 import { MaxBatchSize, PbBatchType, encodeBatch } from '../../../src/tnc/pb/index.ts';
 import { ActionRecommendation } from '../../../src/tnc/pb/constants.ts';
-import { Tpm } from '../../../src/tpm/client.ts';
-import { createAik } from '../../../src/tpm/aik.ts';
+import type { Tpm } from '../../../src/tpm/client.ts';
 import type { AikInfo } from '../../../src/tpm/aik.ts';
-import { SwtpmTransport } from '../../../src/tpm/transport/swtpm.ts';
 import type { EventLog } from '../../../src/measure/eventlog.ts';
 import type { ImaEntry } from '../../../src/measure/ima.ts';
 import { ptsPaRegistry } from '../../../src/pts/attrs/index.ts';
@@ -34,9 +30,8 @@ import type { TcgPtsFileMeas } from '../../../src/pts/attrs/file-measurement.ts'
 import { fileMeasurementValueBudget, splitFileMeasurement } from '../../../src/pts/attrs/file-measurement-split.ts';
 import { PtsAttester } from '../../../src/pts/attester/attester.ts';
 import { MemoryPtsReferences, PtsVerifier } from '../../../src/pts/verify/index.ts';
-import { startSwtpm } from '../../support/swtpm.ts';
-import { measuredBoot } from '../../support/attest-device.ts';
-import type { Swtpm } from '../../support/swtpm.ts';
+import { bootedTpm } from '../../support/attest-device.ts';
+import type { BootedTpm } from '../../support/attest-device.ts';
 import { hasCommand, requires } from '../../support/env.ts';
 
 const sha256 = (b: Uint8Array) => new Uint8Array(createHash('sha256').update(b).digest());
@@ -45,8 +40,7 @@ const SWTPM = { commands: ['swtpm', 'swtpm_setup'] };
 const FILES = 2000;
 const IMA_FILES = 600;
 
-let sw: Swtpm | undefined;
-let transport: SwtpmTransport | undefined;
+let device: BootedTpm | undefined;
 let tpm: Tpm;
 let aik: AikInfo;
 let root: string;
@@ -57,24 +51,19 @@ const fileName = (i: number) => `tool-${String(i).padStart(5, '0')}`;
 
 before(async () => {
   if (!available) return;
-  root = mkdtempSync(join(tmpdir(), 'attestd-pts-split-'));
-  mkdirSync(join(root, 'bin'));
-  for (let i = 0; i < FILES; i++) writeFileSync(join(root, 'bin', fileName(i)), content(i));
-  sw = await startSwtpm();
-  transport = new SwtpmTransport({ port: sw.port, ctrlPort: sw.ctrlPort });
-  tpm = new Tpm(transport);
-  aik = await createAik(tpm, { type: 'ecc', parent: 'srk', parentType: 'ecc' });
-  // Firmware events into PCRs 0 and 7; IMA (ima-ng) of the files into PCR 10, after boot_aggregate.
-  ({ bootLog, ima } = await measuredBoot(
-    tpm,
-    Array.from({ length: IMA_FILES }, (_, i) => ({ path: `/usr/bin/${fileName(i)}`, digest: sha256(content(i)) })),
-  ));
+  // FILES files in bin/; IMA (ima-ng) of the first IMA_FILES into PCR 10 after the firmware events.
+  device = await bootedTpm(Object.fromEntries(Array.from({ length: FILES }, (_, i) => [fileName(i), content(i)])), {
+    imaFiles: Array.from({ length: IMA_FILES }, (_, i) => ({
+      path: `/usr/bin/${fileName(i)}`,
+      digest: sha256(content(i)),
+    })),
+    prefix: 'attestd-pts-split-',
+  });
+  ({ tpm, aik, root, bootLog, ima } = device);
 });
 
 after(async () => {
-  await transport?.close();
-  await sw?.stop();
-  if (root) rmSync(root, { recursive: true, force: true });
+  await device?.close();
 });
 
 function references(): MemoryPtsReferences {
