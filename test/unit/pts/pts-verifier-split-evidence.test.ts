@@ -7,19 +7,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { A, imaEvent, sha256 } from './evidence-fixtures.ts';
 import { seededRng } from '../../../src/common/index.ts';
 import type { PaAttribute } from '../../../src/tnc/pa/index.ts';
 import { ActionRecommendation } from '../../../src/tnc/pb/constants.ts';
 import { PtsDhGroup, PtsMeasAlgo, PtsProtoCaps } from '../../../src/pts/constants.ts';
-import { IMA_COMPONENT } from '../../../src/pts/components.ts';
 import { ptsKeyExchange } from '../../../src/pts/dh-nonce.ts';
 import { splitFileMeasurement } from '../../../src/pts/attrs/file-measurement-split.ts';
 import type { TcgPtsFileMeas } from '../../../src/pts/attrs/file-measurement.ts';
-import { MemoryPtsReferences, PtsVerifier, imaNgTemplateHash } from '../../../src/pts/verify/index.ts';
-
-const sha256 = (s: string) => new Uint8Array(createHash('sha256').update(s).digest());
-const A = (a: Record<string, unknown>) => ({ noskip: false, ...a }) as PaAttribute;
+import { MemoryPtsReferences, PtsVerifier } from '../../../src/pts/verify/index.ts';
 
 const DIR_FILES = 60;
 const dirMeas = (): TcgPtsFileMeas => ({
@@ -40,20 +36,6 @@ function references(): MemoryPtsReferences {
   refs.addFile('/bin/ok', sha256('ok'));
   return refs;
 }
-
-const imaEvent = (path: string, content: string) =>
-  A({
-    kind: 'tcg/pts-simple-comp-evid',
-    depth: 0,
-    name: IMA_COMPONENT,
-    pcr: 10,
-    hashAlgorithm: PtsMeasAlgo.SHA256,
-    transform: 0,
-    time: '0000-00-00T00:00:00Z',
-    validation: 0x60,
-    policyUri: `sha256:${path}`,
-    measurement: imaNgTemplateHash('sha256', sha256(content), path, 'sha256'),
-  });
 
 const final = A({
   kind: 'tcg/pts-simple-evid-final',

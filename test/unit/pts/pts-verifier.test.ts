@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { A, imaEvent, sha256 } from './evidence-fixtures.ts';
 import type { webcrypto } from 'node:crypto';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
@@ -14,20 +15,11 @@ import type { PaAttribute } from '../../../src/tnc/pa/index.ts';
 import { ActionRecommendation } from '../../../src/tnc/pb/constants.ts';
 import { EvaluationResult } from '../../../src/tnc/pa/constants.ts';
 import { PtsDhGroup, PtsError, PtsMeasAlgo, PtsProtoCaps } from '../../../src/pts/constants.ts';
-import { IMA_COMPONENT } from '../../../src/pts/components.ts';
 import { ptsKeyExchange, ptsSecret } from '../../../src/pts/dh-nonce.ts';
-import {
-  MemoryPtsReferences,
-  PtsVerifier,
-  imaNgTemplateHash,
-  ptsDhGroupsFor,
-  splitImaUri,
-} from '../../../src/pts/verify/index.ts';
+import { MemoryPtsReferences, PtsVerifier, ptsDhGroupsFor, splitImaUri } from '../../../src/pts/verify/index.ts';
 import { attestImvConfig } from '../../../src/imv/attest/index.ts';
 import { ptsAttributeByKind } from './arbitraries.ts';
 
-const sha256 = (s: string) => new Uint8Array(createHash('sha256').update(s).digest());
-const A = (a: Record<string, unknown>) => ({ noskip: false, ...a }) as PaAttribute;
 const caps = (flags: number) => [
   A({ kind: 'tcg/pts-proto-caps', flags }),
   A({ kind: 'tcg/pts-meas-algo-selection', algorithms: PtsMeasAlgo.SHA256 }),
@@ -211,20 +203,6 @@ async function toEvidence(v: PtsVerifier, aik = new Uint8Array([0x30, 0x00])): P
     ['tcg/pts-req-func-comp-evid', 'tcg/pts-gen-attest-evid'],
   );
 }
-
-const imaEvent = (path: string, content: string) =>
-  A({
-    kind: 'tcg/pts-simple-comp-evid',
-    depth: 0,
-    name: IMA_COMPONENT,
-    pcr: 10,
-    hashAlgorithm: PtsMeasAlgo.SHA256,
-    transform: 0,
-    time: '0000-00-00T00:00:00Z',
-    validation: 0x60,
-    policyUri: `sha256:${path}`,
-    measurement: imaNgTemplateHash('sha256', sha256(content), path, 'sha256'),
-  });
 
 test('an endless event log is cut off at the event limit', async () => {
   const v = new PtsVerifier({ references: new MemoryPtsReferences(), limits: { maxEvents: 50 } });
