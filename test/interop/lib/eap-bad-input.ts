@@ -62,6 +62,23 @@ async function start(pair: AttestedPair): Promise<{ c: ScriptedInitiator; first:
   return { c: client, first };
 }
 
+/** One scripted initiator through `fn`, closed afterwards; then (unless `settle` is false) B must drop its SA. */
+async function attempt<T>(
+  pair: AttestedPair,
+  fn: (c: ScriptedInitiator, first: AuthAnswer) => Promise<T>,
+  settle = true,
+): Promise<T> {
+  const { c, first } = await start(pair);
+  let result: T;
+  try {
+    result = await fn(c, first);
+  } finally {
+    c.close();
+  }
+  if (settle) await waitNoSas(pair, 'b', 5000);
+  return result;
+}
+
 /** Answers Request/Identity; returns the EAP-TTLS Start request. */
 async function toTtlsStart(
   c: ScriptedInitiator,
@@ -78,46 +95,50 @@ function expectFailure(a: AuthAnswer, what: string): void {
 }
 
 /** 5a: TTLS fragments (M flag, no L) of 1000 bytes each until the server stops acknowledging. */
-export const fragmentFlood: Step = async (pair) => {
-  const { c, first } = await start(pair);
-  try {
-    let req: AuthAnswer = await toTtlsStart(c, first);
-    const chunk = new Uint8Array(1000).fill(0x16);
-    let acks = 0;
-    for (let i = 0; i < 200; i++) {
-      const frag = encodeTtls({ flags: TTLS_VERSION | TtlsFlag.MORE, data: chunk });
-      req = await c.eap(response(req.eap!.identifier, EapType.TTLS, frag));
-      if (!isRequest(req, EapType.TTLS) || req.eap.data.byteLength !== 1) break;
-      acks++;
-    }
-    expectFailure(req, `after ${acks} acknowledged fragments`);
-    const limit = Math.floor(TTLS_MAX_MESSAGE / chunk.byteLength);
-    if (acks !== limit)
-      throw new Error(`the server acknowledged ${acks} fragments, expected ${limit} (${TTLS_MAX_MESSAGE}-byte limit)`);
-    return `${acks} fragments ACKed (${acks * chunk.byteLength} bytes), the next one (over ${TTLS_MAX_MESSAGE} bytes) answered with EAP-Failure; ${c.rounds} IKE_AUTH round trips`;
-  } finally {
-    c.close();
-  }
-};
+export const fragmentFlood: Step = (pair) =>
+  // The step's caller waits for B to drop the SA.
+  attempt(
+    pair,
+    async (c, first) => {
+      let req: AuthAnswer = await toTtlsStart(c, first);
+      const chunk = new Uint8Array(1000).fill(0x16);
+      let acks = 0;
+      for (let i = 0; i < 200; i++) {
+        const frag = encodeTtls({ flags: TTLS_VERSION | TtlsFlag.MORE, data: chunk });
+        req = await c.eap(response(req.eap!.identifier, EapType.TTLS, frag));
+        if (!isRequest(req, EapType.TTLS) || req.eap.data.byteLength !== 1) break;
+        acks++;
+      }
+      expectFailure(req, `after ${acks} acknowledged fragments`);
+      const limit = Math.floor(TTLS_MAX_MESSAGE / chunk.byteLength);
+      if (acks !== limit)
+        throw new Error(
+          `the server acknowledged ${acks} fragments, expected ${limit} (${TTLS_MAX_MESSAGE}-byte limit)`,
+        );
+      return `${acks} fragments ACKed (${acks * chunk.byteLength} bytes), the next one (over ${TTLS_MAX_MESSAGE} bytes) answered with EAP-Failure; ${c.rounds} IKE_AUTH round trips`;
+    },
+    false,
+  );
 
 /** 5b: a first fragment whose L-flag Message Length is beyond the limit. */
-export const oversizeMessage: Step = async (pair) => {
-  const { c, first } = await start(pair);
-  try {
-    const ttls = await toTtlsStart(c, first);
-    const declared = TTLS_MAX_MESSAGE + 1;
-    const frag = encodeTtls({
-      flags: TTLS_VERSION | TtlsFlag.LENGTH | TtlsFlag.MORE,
-      messageLength: declared,
-      data: new Uint8Array(500).fill(0x16),
-    });
-    const r = await c.eap(response(ttls.eap.identifier, EapType.TTLS, frag));
-    expectFailure(r, `answer to a ${declared}-byte Message Length`);
-    return `L flag declaring ${declared} bytes (limit ${TTLS_MAX_MESSAGE}) → ${describeAnswer(r)} at once; ${c.rounds} IKE_AUTH round trips`;
-  } finally {
-    c.close();
-  }
-};
+export const oversizeMessage: Step = (pair) =>
+  // The step's caller waits for B to drop the SA.
+  attempt(
+    pair,
+    async (c, first) => {
+      const ttls = await toTtlsStart(c, first);
+      const declared = TTLS_MAX_MESSAGE + 1;
+      const frag = encodeTtls({
+        flags: TTLS_VERSION | TtlsFlag.LENGTH | TtlsFlag.MORE,
+        messageLength: declared,
+        data: new Uint8Array(500).fill(0x16),
+      });
+      const r = await c.eap(response(ttls.eap.identifier, EapType.TTLS, frag));
+      expectFailure(r, `answer to a ${declared}-byte Message Length`);
+      return `L flag declaring ${declared} bytes (limit ${TTLS_MAX_MESSAGE}) → ${describeAnswer(r)} at once; ${c.rounds} IKE_AUTH round trips`;
+    },
+    false,
+  );
 
 /** An AVP header (code, flags, 24-bit length) followed by `data`, padded to 4. */
 function rawAvp(code: number, flags: number, length: number, data: Uint8Array): Uint8Array {
@@ -164,8 +185,7 @@ export const badAvps: Step = async (pair) => {
   ];
   const out: string[] = [];
   for (const k of cases) {
-    const { c, first } = await start(pair);
-    try {
+    await attempt(pair, async (c, first) => {
       const ttls = await toTtlsStart(c, first);
       const r = await ttlsThenInject(
         c,
@@ -175,51 +195,52 @@ export const badAvps: Step = async (pair) => {
       );
       expectFailure(r.answer, `${k.name} (${r.protocol})`);
       out.push(`${k.name} → ${describeAnswer(r.answer)} (${r.protocol}, ${c.rounds} round trips)`);
-    } finally {
-      c.close();
-    }
-    await waitNoSas(pair, 'b', 5000);
+    });
   }
   return out.join('; ');
 };
 
 /** 5d: Responses with wrong identifiers and packets of the wrong code are discarded (pending request again). */
-export const wrongIdentifiers: Step = async (pair) => {
-  const { c, first } = await start(pair);
-  try {
-    const id = first.eap!.identifier;
-    const me = new TextEncoder().encode('a.example');
-    const again = (a: AuthAnswer, what: string) => {
-      if (!isRequest(a, EapType.IDENTITY) || a.eap.identifier !== id)
-        throw new Error(`${what}: ${describeAnswer(a)}, expected the pending Request/Identity id ${id} again`);
-    };
-    again(await c.eap(response((id + 1) & 0xff, EapType.IDENTITY, me)), `Response/Identity with id ${(id + 1) & 0xff}`);
-    again(
-      await c.eap(encodeEap({ code: EapCode.REQUEST, identifier: id, type: EapType.IDENTITY, data: me })),
-      'a Request from the peer',
-    );
-    again(await c.eap(encodeEap({ code: EapCode.SUCCESS, identifier: id })), 'a Success from the peer');
-    // Discarding changed nothing: the right answer continues the conversation.
-    const ttls = await toTtlsStart(c, first);
-    const tid = ttls.eap.identifier;
-    const steps: string[] = [];
-    let r: AuthAnswer = ttls;
-    for (let i = 1; i <= 4; i++) {
-      r = await c.eap(response((tid + 100 + i) & 0xff, EapType.TTLS, Uint8Array.of(0)));
-      steps.push(describeAnswer(r));
-      if (i < 4 && !(isRequest(r, EapType.TTLS) && r.eap.identifier === tid))
-        throw new Error(`wrong identifier #${i} on the TTLS Start: ${describeAnswer(r)}, expected the Start again`);
-    }
-    expectFailure(r, 'the fourth wrong identifier in a row');
-    return (
-      `Response id ${(id + 1) & 0xff}, a Request and a Success from the peer: each answered with the pending ` +
-      `Request/Identity id ${id}; the right Response then got the TTLS Start id ${tid}; 4 wrong identifiers → ` +
-      `${steps.join(', ')}; ${c.rounds} IKE_AUTH round trips`
-    );
-  } finally {
-    c.close();
-  }
-};
+export const wrongIdentifiers: Step = (pair) =>
+  // The step's caller waits for B to drop the SA.
+  attempt(
+    pair,
+    async (c, first) => {
+      const id = first.eap!.identifier;
+      const me = new TextEncoder().encode('a.example');
+      const again = (a: AuthAnswer, what: string) => {
+        if (!isRequest(a, EapType.IDENTITY) || a.eap.identifier !== id)
+          throw new Error(`${what}: ${describeAnswer(a)}, expected the pending Request/Identity id ${id} again`);
+      };
+      again(
+        await c.eap(response((id + 1) & 0xff, EapType.IDENTITY, me)),
+        `Response/Identity with id ${(id + 1) & 0xff}`,
+      );
+      again(
+        await c.eap(encodeEap({ code: EapCode.REQUEST, identifier: id, type: EapType.IDENTITY, data: me })),
+        'a Request from the peer',
+      );
+      again(await c.eap(encodeEap({ code: EapCode.SUCCESS, identifier: id })), 'a Success from the peer');
+      // Discarding changed nothing: the right answer continues the conversation.
+      const ttls = await toTtlsStart(c, first);
+      const tid = ttls.eap.identifier;
+      const steps: string[] = [];
+      let r: AuthAnswer = ttls;
+      for (let i = 1; i <= 4; i++) {
+        r = await c.eap(response((tid + 100 + i) & 0xff, EapType.TTLS, Uint8Array.of(0)));
+        steps.push(describeAnswer(r));
+        if (i < 4 && !(isRequest(r, EapType.TTLS) && r.eap.identifier === tid))
+          throw new Error(`wrong identifier #${i} on the TTLS Start: ${describeAnswer(r)}, expected the Start again`);
+      }
+      expectFailure(r, 'the fourth wrong identifier in a row');
+      return (
+        `Response id ${(id + 1) & 0xff}, a Request and a Success from the peer: each answered with the pending ` +
+        `Request/Identity id ${id}; the right Response then got the TTLS Start id ${tid}; 4 wrong identifiers → ` +
+        `${steps.join(', ')}; ${c.rounds} IKE_AUTH round trips`
+      );
+    },
+    false,
+  );
 
 /**
  * 5e: out of order: the AUTH payload before EAP-Success (the IKE_AUTH then carries no EAP payload), a Response of
@@ -227,42 +248,30 @@ export const wrongIdentifiers: Step = async (pair) => {
  */
 export const outOfOrder: Step = async (pair) => {
   const out: string[] = [];
-  {
-    const { c, first } = await start(pair);
-    try {
-      await toTtlsStart(c, first);
-      // The MSK-based AUTH before any EAP-Success.
-      const r = await c.auth([{ type: PayloadType.AUTH, method: 2, data: new Uint8Array(32) }]);
-      if (!r.notifies.includes(NotifyType.AUTHENTICATION_FAILED))
-        throw new Error(`AUTH before EAP-Success: ${describeAnswer(r)}, expected N(AUTHENTICATION_FAILED)`);
-      out.push(`AUTH before EAP-Success → ${describeAnswer(r)}`);
-    } finally {
-      c.close();
-    }
-    await waitNoSas(pair, 'b', 5000);
-  }
-  {
-    const { c, first } = await start(pair);
-    try {
-      const ttls = await toTtlsStart(c, first);
-      const r = await c.eap(response(ttls.eap.identifier, EapType.MD5, Uint8Array.of(16, ...new Uint8Array(16))));
-      expectFailure(r, 'Response/MD5 to the TTLS Start');
-      out.push(`Response/MD5 to the TTLS Start → ${describeAnswer(r)}`);
-    } finally {
-      c.close();
-    }
-    await waitNoSas(pair, 'b', 5000);
-  }
-  {
-    const { c, first } = await start(pair);
-    try {
+  await attempt(pair, async (c, first) => {
+    await toTtlsStart(c, first);
+    // The MSK-based AUTH before any EAP-Success.
+    const r = await c.auth([{ type: PayloadType.AUTH, method: 2, data: new Uint8Array(32) }]);
+    if (!r.notifies.includes(NotifyType.AUTHENTICATION_FAILED))
+      throw new Error(`AUTH before EAP-Success: ${describeAnswer(r)}, expected N(AUTHENTICATION_FAILED)`);
+    out.push(`AUTH before EAP-Success → ${describeAnswer(r)}`);
+  });
+  await attempt(pair, async (c, first) => {
+    const ttls = await toTtlsStart(c, first);
+    const r = await c.eap(response(ttls.eap.identifier, EapType.MD5, Uint8Array.of(16, ...new Uint8Array(16))));
+    expectFailure(r, 'Response/MD5 to the TTLS Start');
+    out.push(`Response/MD5 to the TTLS Start → ${describeAnswer(r)}`);
+  });
+  // The step's caller waits for B to drop this last one.
+  await attempt(
+    pair,
+    async (c, first) => {
       const ttls = await toTtlsStart(c, first);
       const r = await c.eap(response(ttls.eap.identifier, EapType.TTLS, Uint8Array.of(TTLS_VERSION)));
       expectFailure(r, 'a TTLS ACK before any TLS data');
       out.push(`TTLS ACK before any TLS data → ${describeAnswer(r)}`);
-    } finally {
-      c.close();
-    }
-  }
+    },
+    false,
+  );
   return out.join('; ');
 };
