@@ -124,6 +124,15 @@ interface Logged {
 }
 
 /** Drives a transport client against a transport server until neither has anything to send. */
+/** Runs a client and a server session against each other from the client's first batch. */
+async function driveSessions(client: PbTncSession, server: PbTncSession) {
+  return drive(
+    await client.start(),
+    (b) => server.receive(b),
+    (b) => client.receive(b),
+  );
+}
+
 async function drive(
   first: Uint8Array | null,
   toServer: (b: Uint8Array) => Promise<Uint8Array[]>,
@@ -152,11 +161,7 @@ for (const mode of ['decide', 'solicit'] as const) {
     const imv = new BulkServer(10, 7, SIZE, mode);
     const client = new PbTncSession({ role: 'client', client: imc, maxBatchSize: MAX, languagePreference: 'en' });
     const server = new PbTncSession({ role: 'server', server: imv, maxBatchSize: MAX });
-    const log = await drive(
-      await client.start(),
-      (b) => server.receive(b),
-      (b) => client.receive(b),
-    );
+    const log = await driveSessions(client, server);
     assert.ok(client.done && server.done);
     assert.equal(client.sentError, undefined);
     assert.equal(server.sentError, undefined);
@@ -183,11 +188,7 @@ test('the RESULT carries the last PA messages only when they fit beside the verd
   const imv = new BulkServer(1, 3, SIZE, 'decide');
   const client = new PbTncSession({ role: 'client', client: imc, maxBatchSize: MAX });
   const server = new PbTncSession({ role: 'server', server: imv, maxBatchSize: MAX });
-  const log = await drive(
-    await client.start(),
-    (b) => server.receive(b),
-    (b) => client.receive(b),
-  );
+  const log = await driveSessions(client, server);
   assert.deepEqual(
     log.map((l) => [l.type, l.messages]),
     [
@@ -206,11 +207,7 @@ test('when everything fits, the exchange is unchanged: one batch per turn', asyn
   const imv = new BulkServer(10, 7, SIZE, 'decide');
   const client = new PbTncSession({ role: 'client', client: imc });
   const server = new PbTncSession({ role: 'server', server: imv });
-  const log = await drive(
-    await client.start(),
-    (b) => server.receive(b),
-    (b) => client.receive(b),
-  );
+  const log = await driveSessions(client, server);
   assert.deepEqual(
     log.map((l) => [l.type, l.messages]),
     [
@@ -229,11 +226,7 @@ test('a single message larger than a batch closes the session with a local error
     server: new BulkServer(2, 1, MAX, 'decide'), // its reply (MAX body bytes) cannot fit in any batch
     maxBatchSize: MAX,
   });
-  const log = await drive(
-    await client.start(),
-    (b) => server.receive(b),
-    (b) => client.receive(b),
-  );
+  const log = await driveSessions(client, server);
   assert.equal(log[1]!.type, PbBatchType.CLOSE);
   assert.equal(server.sentError?.code, PbErrorCode.LOCAL_ERROR);
   assert.ok(client.done && server.done);
@@ -250,11 +243,7 @@ test('a message that fills a batch exactly (maxPaMessageBody) is sent, alone', a
   const imv = new BulkServer(3, 0, 0, 'solicit');
   const client = new PbTncSession({ role: 'client', client: imc, maxBatchSize: MAX, offerMutual: false });
   const server = new PbTncSession({ role: 'server', server: imv, maxBatchSize: MAX });
-  const log = await drive(
-    await client.start(),
-    (b) => server.receive(b),
-    (b) => client.receive(b),
-  );
+  const log = await driveSessions(client, server);
   assert.deepEqual(imv.received, tags('c', 3));
   assert.deepEqual(
     log.filter((l) => l.type === PbBatchType.CDATA).map((l) => [l.messages, l.bytes]),
@@ -288,11 +277,7 @@ test('a CRETRY whose new handshake does not fit sends the rest in CDATA', async 
   };
   const client = new PbTncSession({ role: 'client', client: imc, maxBatchSize: MAX });
   const server = new PbTncSession({ role: 'server', server: imv, maxBatchSize: MAX });
-  const log = await drive(
-    await client.start(),
-    (b) => server.receive(b),
-    (b) => client.receive(b),
-  );
+  const log = await driveSessions(client, server);
   assert.ok(client.done && server.done);
   assert.deepEqual(received, [tags('h1-', 5), tags('h2-', 5)]);
   assert.ok(log.some((l) => l.type === PbBatchType.CRETRY && l.messages === 3));
@@ -339,11 +324,7 @@ test('property-like sweep: any message count and size within a batch arrives com
         const imv = new BulkServer(n, m, size, n % 2 ? 'solicit' : 'decide');
         const client = new PbTncSession({ role: 'client', client: imc, maxBatchSize: MAX, offerMutual: true });
         const server = new PbTncSession({ role: 'server', server: imv, maxBatchSize: MAX, acceptMutual: true });
-        await drive(
-          await client.start(),
-          (b) => server.receive(b),
-          (b) => client.receive(b),
-        );
+        await driveSessions(client, server);
         const what = `n=${n} size=${size} m=${m}`;
         assert.ok(client.done && server.done, what);
         assert.deepEqual(imv.received, tags('c', n), what);
