@@ -27,7 +27,7 @@ import type { ConnectionContext, ImcModule, ImvModule } from '../../src/tnc/imc-
 import type { PaAttribute } from '../../src/tnc/pa/attribute.ts';
 import { ActionRecommendation } from '../../src/tnc/pb/index.ts';
 import { ptTlsAssess, startAssessmentServer } from '../../src/tnc/pt-tls-assess.ts';
-import { makeTestPki } from '../unit/tnc/pt-tls/certs.ts';
+import { loopbackServer, makeTestPki } from '../unit/tnc/pt-tls/certs.ts';
 import { provisionDevice, sha256 } from '../support/attest-device.ts';
 import type { Device } from '../support/attest-device.ts';
 import { POSTGRES_COMMANDS, startPostgres } from '../support/postgres.ts';
@@ -317,11 +317,7 @@ export async function run({ scenario, log }: Ctx): Promise<void> {
             const imvs = await verifiers(db, dev);
             let stored: Promise<number> | undefined;
             const server = await startAssessmentServer({
-              host: '127.0.0.1',
-              port: 0,
-              key: pki.server.key,
-              cert: pki.server.cert,
-              ca: pki.ca,
+              ...loopbackServer(pki),
               clientAuth: 'tls',
               imvs,
               log: silentLogger,

@@ -36,7 +36,7 @@ import type { OsInfo } from '../../src/imc/os/index.ts';
 import { configOsPolicy, createOsImv } from '../../src/imv/os/index.ts';
 import { TestImc, TestImv } from '../unit/tnc/pb/test-handlers.ts';
 import { STRONGSWAN_TRACE_IDS, ctx, debianInfo, idSequence, readTrace } from '../unit/tnc/imc-imv/helpers.ts';
-import { makeTestPki } from '../unit/tnc/pt-tls/certs.ts';
+import { loopbackServer, makeTestPki } from '../unit/tnc/pt-tls/certs.ts';
 
 type Ctx = { scenario: (name: string, fn: () => Promise<string | void>) => Promise<boolean>; log: (s: string) => void };
 
@@ -240,11 +240,7 @@ export async function run({ scenario, log }: Ctx): Promise<void> {
     let resolve: (o: TncOutcome | undefined) => void = () => undefined;
     const ended = new Promise<TncOutcome | undefined>((r) => (resolve = r));
     const server = await startAssessmentServer({
-      host: '127.0.0.1',
-      port: 0,
-      key: pki.server.key,
-      cert: pki.server.cert,
-      ca: pki.ca,
+      ...loopbackServer(pki),
       maxVersion: tls,
       minVersion: tls,
       imvs: m.imvs,

@@ -16,7 +16,7 @@ import { createTestImc } from '../../../../src/imc/test/index.ts';
 import { createTestImv } from '../../../../src/imv/test/index.ts';
 import { createOsImc, staticOsInfo } from '../../../../src/imc/os/index.ts';
 import { configOsPolicy, createOsImv } from '../../../../src/imv/os/index.ts';
-import { makeTestPki } from '../pt-tls/certs.ts';
+import { loopbackServer, makeTestPki } from '../pt-tls/certs.ts';
 import type { TestPki } from '../pt-tls/certs.ts';
 import { debianInfo } from './helpers.ts';
 
@@ -36,11 +36,7 @@ async function withServer(
   };
   nextEnd();
   const server = await startAssessmentServer({
-    host: '127.0.0.1',
-    port: 0,
-    key: pki.server.key,
-    cert: pki.server.cert,
-    ca: pki.ca,
+    ...loopbackServer(pki),
     imvs: imvs(),
     ...(opts.mutual ? { imcs: imcs('allow') } : {}),
     authenticate: (_z, user, pass) => user === 'carol' && pass === 'secret',

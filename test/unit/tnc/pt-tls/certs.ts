@@ -87,3 +87,12 @@ export async function makeTestPki(): Promise<TestPki> {
     serverName,
   };
 }
+
+/** Server options for a PT-TLS/TLS test server on an ephemeral loopback port with the test PKI's server identity. */
+export const loopbackServer = (pki: TestPki) => ({
+  host: '127.0.0.1',
+  port: 0,
+  key: pki.server.key,
+  cert: pki.server.cert,
+  ca: pki.ca,
+});

@@ -26,7 +26,7 @@ import type {
   PtTlsSessionOutcome,
   TlsVersionName,
 } from '../../../../src/tnc/pt-tls/index.ts';
-import { makeTestPki } from './certs.ts';
+import { loopbackServer, makeTestPki } from './certs.ts';
 import { pingClient, pongServer } from './helpers.ts';
 
 const pki = await makeTestPki();
@@ -48,11 +48,7 @@ async function withServer(
   const waiters: ((o: PtTlsSessionOutcome) => void)[] = [];
   let seen = 0;
   const server = await startPtTlsServer({
-    host: '127.0.0.1',
-    port: 0,
-    key: pki.server.key,
-    cert: pki.server.cert,
-    ca: pki.ca,
+    ...loopbackServer(pki),
     authenticate: (z, c, p) => c === CAROL.authcid && p === CAROL.password,
     endpointFor: () => pongServer(rounds),
     limits: { handshakeTimeoutMs: 2000, idleTimeoutMs: 2000, lingerMs: 500 },
