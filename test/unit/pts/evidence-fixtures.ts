@@ -24,3 +24,19 @@ export const imaEvent = (path: string, content: string) =>
     policyUri: `sha256:${path}`,
     measurement: imaNgTemplateHash('sha256', sha256(content), path, 'sha256'),
   });
+
+/** A Simple Evidence Final with TPM 2.0 quote info over `pcrSelect` and zero-filled digest and signature. */
+export const evidenceFinal = (pcrSelect: Uint8Array) =>
+  A({
+    kind: 'tcg/pts-simple-evid-final',
+    quoteMode: 0x10,
+    compositeHashAlgorithm: PtsMeasAlgo.SHA256,
+    pcrComposite: new Uint8Array(32),
+    tpm2: {
+      qualifiedSigner: new Uint8Array(0),
+      clockInfo: new Uint8Array(17),
+      firmwareVersion: new Uint8Array(8),
+      pcrSelect,
+    },
+    quoteSignature: new Uint8Array(64),
+  });

@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { A, imaEvent, sha256 } from './evidence-fixtures.ts';
+import { A, evidenceFinal, imaEvent, sha256 } from './evidence-fixtures.ts';
 import { seededRng } from '../../../src/common/index.ts';
 import type { PaAttribute } from '../../../src/tnc/pa/index.ts';
 import { ActionRecommendation } from '../../../src/tnc/pb/constants.ts';
@@ -37,19 +37,7 @@ function references(): MemoryPtsReferences {
   return refs;
 }
 
-const final = A({
-  kind: 'tcg/pts-simple-evid-final',
-  quoteMode: 0x10,
-  compositeHashAlgorithm: PtsMeasAlgo.SHA256,
-  pcrComposite: new Uint8Array(32),
-  tpm2: {
-    qualifiedSigner: new Uint8Array(0),
-    clockInfo: new Uint8Array(17),
-    firmwareVersion: new Uint8Array(8),
-    pcrSelect: new TextEncoder().encode('junk'),
-  },
-  quoteSignature: new Uint8Array(64),
-});
+const final = evidenceFinal(new TextEncoder().encode('junk'));
 
 /** The attester's answers per verifier request, each as one list (what the attester returns at once). */
 function answers(): { caps: PaAttribute[]; nonce: PaAttribute[]; tpm: PaAttribute[]; evidence: PaAttribute[] } {

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { A, imaEvent, sha256 } from './evidence-fixtures.ts';
+import { A, evidenceFinal as final, imaEvent, sha256 } from './evidence-fixtures.ts';
 import type { webcrypto } from 'node:crypto';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
@@ -210,21 +210,6 @@ test('an endless event log is cut off at the event limit', async () => {
   const s = await v.receive(Array.from({ length: 51 }, (_, i) => imaEvent(`/f${i}`, 'x')));
   assert.equal(s.verdict?.reasons[0], 'more than 50 evidence events: exchange cut off');
 });
-
-const final = (pcrSelect: Uint8Array) =>
-  A({
-    kind: 'tcg/pts-simple-evid-final',
-    quoteMode: 0x10,
-    compositeHashAlgorithm: PtsMeasAlgo.SHA256,
-    pcrComposite: new Uint8Array(32),
-    tpm2: {
-      qualifiedSigner: new Uint8Array(0),
-      clockInfo: new Uint8Array(17),
-      firmwareVersion: new Uint8Array(8),
-      pcrSelect,
-    },
-    quoteSignature: new Uint8Array(64),
-  });
 
 test('malformed evidence (unparsable AIK, garbage quote info) gives an error verdict naming each problem', async () => {
   const refs = new MemoryPtsReferences().addFile('/bin/ok', sha256('ok'));
